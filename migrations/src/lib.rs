@@ -1,1 +1,16 @@
+//! The helpdesk schema as sea-orm migrations, applied on start-up and by `helpdesk migrate`.
+//!
+//! An applied migration is never edited: a change to the schema is a new file.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_backbone;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_backbone::Migration)]
+    }
+}

@@ -1,1 +1,164 @@
+//! Persistence for the helpdesk, with sea-orm on SQLite (the embedded default) and PostgreSQL.
+//!
+//! The store decides *how* things are kept: it converts between rows and the domain types of
+//! `helpdesk-tickets`, and makes every multi-row change one transaction. It never decides what
+//! is allowed: ticket rules are the domain's.
 
+pub mod customers;
+pub mod entity;
+mod error;
+pub mod import;
+pub mod sessions;
+pub mod settings;
+pub mod tickets;
+pub mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use helpdesk_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    Statement, TransactionTrait,
+};
+
+pub use error::{StoreError, StoreResult};
+pub use sea_orm;
+
+/// Connection settings beyond the URL.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Pool size for PostgreSQL, and for SQLite's readers.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before the database counts as down.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Handles to the database.
+///
+/// SQLite allows one writer at a time; a pool of writers would fight over the lock and fail
+/// with `SQLITE_BUSY` under load. So with SQLite, writes go through a single-connection pool
+/// and reads through a separate pool (WAL lets them run beside the writer). With PostgreSQL
+/// both handles are the same pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+    backend: DbBackend,
+}
+
+impl Store {
+    pub async fn connect(url: &str, options: &StoreOptions) -> StoreResult<Store> {
+        if url.starts_with("sqlite:") {
+            let read =
+                Database::connect(sqlite_options(url, options.max_connections, options)).await?;
+            let write = Database::connect(sqlite_options(url, 1, options)).await?;
+            Ok(Store {
+                read,
+                write,
+                backend: DbBackend::Sqlite,
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let mut opts = ConnectOptions::new(url);
+            opts.max_connections(options.max_connections)
+                .min_connections(1)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_timeout(options.acquire_timeout)
+                .sqlx_logging(false);
+            let pool = Database::connect(opts).await?;
+            Ok(Store {
+                read: pool.clone(),
+                write: pool,
+                backend: DbBackend::Postgres,
+            })
+        } else {
+            Err(StoreError::Config(format!(
+                "unsupported database URL `{}`: use sqlite://FILE?mode=rwc or postgres://...",
+                url.split('@').next_back().unwrap_or_default()
+            )))
+        }
+    }
+
+    /// Applies pending migrations. With several instances starting at once on PostgreSQL, an
+    /// advisory lock makes them take turns.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let txn = self.write.begin().await?;
+        if self.backend == DbBackend::Postgres {
+            txn.execute_raw(Statement::from_string(
+                self.backend,
+                "SELECT pg_advisory_xact_lock(7243001)",
+            ))
+            .await?;
+        }
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend == DbBackend::Postgres
+    }
+
+    /// The connection for reads outside a transaction.
+    pub fn read(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> StoreResult<DatabaseTransaction> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.read
+            .execute_raw(Statement::from_string(self.backend, "SELECT 1"))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn close(self) {
+        let _ = self.read.close().await;
+        let _ = self.write.close().await;
+    }
+}
+
+fn sqlite_options(url: &str, max: u32, options: &StoreOptions) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url);
+    opts.max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(options.acquire_timeout)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                // With WAL, NORMAL is durable against application crashes and only risks the
+                // last commits on power loss; FULL would fsync on every submission.
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+                .pragma("temp_store", "memory")
+        });
+    opts
+}
+
+/// Parses a stored enum value; a value the code does not know means the database was written
+/// by something else, which is an internal error rather than bad input.
+pub(crate) fn parse_stored<T: FromStr>(what: &'static str, value: &str) -> StoreResult<T> {
+    value
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("unknown {what} `{value}` in the database")))
+}

@@ -18,6 +18,7 @@ const SEARCH_HORIZON_DAYS: i64 = 3_660;
 /// The wire form of a calendar (`PUT /api/v1/business-hours`), validated into a
 /// [`BusinessCalendar`] by [`BusinessHoursSpec::validate`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BusinessHoursSpec {
     pub timezone: String,
     pub weekly: Vec<WeeklySlot>,
@@ -27,6 +28,7 @@ pub struct BusinessHoursSpec {
 
 /// One opening slot: `{day: "mon", open: "09:00", close: "17:00"}`. A day may have several.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WeeklySlot {
     pub day: String,
     pub open: String,

@@ -6,9 +6,11 @@
 
 pub mod calendar;
 pub mod event;
+pub mod import;
 pub mod metrics;
 pub mod stats;
 pub mod status;
+pub mod survey;
 pub mod ticket;
 pub mod types;
 
@@ -17,5 +19,6 @@ pub use event::{Actor, Event, EventKind};
 pub use metrics::{Clock, ResponseWait, StatusInterval, TicketMetrics, Timeline};
 pub use stats::{Observation, kaplan_meier_median, mean_rounded, nearest_rank};
 pub use status::{CloseReason, Status, TransitionError, check_transition};
+pub use survey::SurveyAnswer;
 pub use ticket::{CustomerMessageOutcome, DomainError, Ticket, TicketPolicy};
 pub use types::{Channel, ParseEnumError, Priority, Tier};

@@ -10,6 +10,7 @@ use crate::ticket::{DomainError, Ticket};
 
 /// Which clock a duration is measured on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Clock {
     #[default]
@@ -19,6 +20,7 @@ pub enum Clock {
 
 /// A stretch of time a ticket spent in one status. `to` is `None` for the current status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusInterval {
     pub status: Status,
     pub from: DateTime<Utc>,
@@ -108,6 +110,7 @@ impl Timeline {
 
 /// A ticket's durations, in whole seconds; `None` where the moment has not come yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TicketMetrics {
     pub first_response_s: Option<i64>,
     pub first_response_business_s: Option<i64>,

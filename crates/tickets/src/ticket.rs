@@ -41,6 +41,10 @@ pub enum DomainError {
     },
     #[error("the first event of a ticket must be `created`")]
     NotCreated,
+    #[error("the survey opens once the ticket is resolved")]
+    SurveyNotOpen,
+    #[error("the ticket is closed; its survey answer can no longer be changed")]
+    SurveyLocked,
 }
 
 /// The current state of one ticket, as its events have left it.
@@ -476,7 +480,19 @@ impl Ticket {
         out
     }
 
-    /// Records a survey answer event (the caller checks that surveys are open).
+    /// Whether the customer may answer the survey now: once resolved, and changes are
+    /// accepted while the ticket can still be reopened. A ticket closed after resolution still
+    /// takes a first answer from a customer who comes back late.
+    pub fn check_survey(&self, already_answered: bool) -> Result<(), DomainError> {
+        match self.status {
+            Status::Resolved => Ok(()),
+            Status::Closed if self.resolved_at.is_some() && !already_answered => Ok(()),
+            Status::Closed if self.resolved_at.is_some() => Err(DomainError::SurveyLocked),
+            _ => Err(DomainError::SurveyNotOpen),
+        }
+    }
+
+    /// Records a survey answer event (after [`Ticket::check_survey`]).
     pub fn survey_answered(
         &mut self,
         csat: Option<i16>,
@@ -695,6 +711,36 @@ mod tests {
         assert_eq!(statuses(&ev), vec![(Resolved, Closed)]);
         assert_eq!(ev[0].at, t(1 + 7 * 24));
         assert!(tk.auto_close(t(2000), &p).is_empty());
+    }
+
+    #[test]
+    fn surveys_open_at_resolution_and_lock_after_closing() {
+        let mut tk = new_ticket();
+        assert_eq!(tk.check_survey(false), Err(DomainError::SurveyNotOpen));
+        tk.transition(Resolved, None, Actor::Agent { id: 1 }, t(1))
+            .unwrap_or_default();
+        assert_eq!(
+            tk.check_survey(true),
+            Ok(()),
+            "changes are fine while resolved"
+        );
+        tk.transition(Closed, None, Actor::Agent { id: 1 }, t(2))
+            .unwrap_or_default();
+        assert_eq!(
+            tk.check_survey(false),
+            Ok(()),
+            "a first answer after closing is still welcome"
+        );
+        assert_eq!(tk.check_survey(true), Err(DomainError::SurveyLocked));
+        let mut spam = new_ticket();
+        spam.transition(
+            Closed,
+            Some(CloseReason::Spam),
+            Actor::Agent { id: 1 },
+            t(1),
+        )
+        .unwrap_or_default();
+        assert_eq!(spam.check_survey(false), Err(DomainError::SurveyNotOpen));
     }
 
     #[test]

@@ -1,0 +1,81 @@
+//! Background work that runs beside the HTTP server. Each task is safe to run on several
+//! instances at once: what must happen once is guarded in the database.
+
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::AppState;
+use crate::views::now;
+
+/// Runs `tick` every `every` until `stop` is cancelled. A failing tick is logged and retried
+/// at the next interval: a database outage must not kill the worker.
+fn every<F, Fut>(
+    name: &'static str,
+    every: Duration,
+    stop: CancellationToken,
+    mut tick: F,
+) -> JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = interval.tick() => {
+                    if let Err(e) = tick().await {
+                        tracing::warn!(worker = name, error = %e, "background task failed; retrying later");
+                    }
+                }
+            }
+        }
+    })
+}
+
+/// Starts the background tasks; they stop when `stop` is cancelled.
+pub fn spawn(state: &AppState, stop: &CancellationToken) -> Vec<JoinHandle<()>> {
+    let mut handles = Vec::new();
+    let s = state.clone();
+    handles.push(every(
+        "auto_close",
+        Duration::from_secs(60),
+        stop.clone(),
+        move || {
+            let s = s.clone();
+            async move {
+                let closed = s
+                    .store
+                    .auto_close_due(now(), &s.settings.policy, 500)
+                    .await?;
+                if closed > 0 {
+                    tracing::info!(closed, "closed resolved tickets past their reopen window");
+                }
+                Ok(())
+            }
+        },
+    ));
+    let s = state.clone();
+    handles.push(every(
+        "purge",
+        Duration::from_secs(3600),
+        stop.clone(),
+        move || {
+            let s = s.clone();
+            async move {
+                s.store
+                    .purge_expired(now(), chrono::Duration::hours(24))
+                    .await?;
+                if let Some(l) = &s.public_limiter {
+                    l.retain_recent();
+                }
+                Ok(())
+            }
+        },
+    ));
+    handles
+}

@@ -1,0 +1,106 @@
+//! Customers: people who complain. Identified by e-mail; no account, no password.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
+
+use crate::entity::customer;
+use crate::{Store, StoreError, StoreResult};
+
+pub use customer::Model as Customer;
+
+/// Who a ticket is from, as given with the ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerInput {
+    pub name: String,
+    /// Already normalised to lower case by the caller.
+    pub email: String,
+    /// Set only by staff and imports; the public form cannot choose a tier.
+    pub tier: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CustomerPatch {
+    pub name: Option<String>,
+    pub tier: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Finds the customer by e-mail or creates them. The profile that already exists wins over
+/// what a new ticket says, except that a tier given by staff or an import is applied.
+pub(crate) async fn upsert_customer<C: ConnectionTrait>(
+    db: &C,
+    input: &CustomerInput,
+    now: DateTime<Utc>,
+) -> StoreResult<Customer> {
+    let am = customer::ActiveModel {
+        email: Set(input.email.clone()),
+        name: Set(input.name.clone()),
+        tier: Set(input.tier.clone().unwrap_or_else(|| "standard".into())),
+        notes: Set(String::new()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    // ON CONFLICT DO NOTHING rather than insert-and-catch: a failed statement would abort the
+    // whole PostgreSQL transaction this runs in.
+    customer::Entity::insert(am)
+        .on_conflict_do_nothing_on([customer::Column::Email])
+        .exec(db)
+        .await?;
+    let found = customer::Entity::find()
+        .filter(customer::Column::Email.eq(&input.email))
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("customer"))?;
+    match &input.tier {
+        Some(tier) if *tier != found.tier => {
+            let mut am: customer::ActiveModel = found.into();
+            am.tier = Set(tier.clone());
+            am.updated_at = Set(now);
+            Ok(am.update(db).await?)
+        }
+        _ => Ok(found),
+    }
+}
+
+impl Store {
+    pub async fn customer(&self, id: i64) -> StoreResult<Option<Customer>> {
+        Ok(customer::Entity::find_by_id(id).one(self.read()).await?)
+    }
+
+    pub async fn customers_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<Customer>> {
+        Ok(customer::Entity::find()
+            .filter(customer::Column::Id.is_in(ids.iter().copied()))
+            .all(self.read())
+            .await?)
+    }
+
+    pub async fn update_customer(
+        &self,
+        id: i64,
+        patch: CustomerPatch,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Customer> {
+        let txn = self.begin().await?;
+        let current = customer::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound("customer"))?;
+        let mut am: customer::ActiveModel = current.into();
+        if let Some(v) = patch.name {
+            am.name = Set(v);
+        }
+        if let Some(v) = patch.tier {
+            am.tier = Set(v);
+        }
+        if let Some(v) = patch.notes {
+            am.notes = Set(v);
+        }
+        am.updated_at = Set(now);
+        let c = am.update(&txn).await?;
+        txn.commit().await?;
+        Ok(c)
+    }
+}

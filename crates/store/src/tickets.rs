@@ -1,0 +1,763 @@
+//! Tickets, their messages and their events.
+//!
+//! Every change to a ticket goes through [`Store::mutate_ticket`] or [`Store::create_ticket`]:
+//! the domain decides, and the resulting events, messages and the updated ticket row are
+//! written in one transaction.
+
+use chrono::{DateTime, Utc};
+use helpdesk_tickets::{
+    Actor, Channel, CloseReason, Event, EventKind, Priority, Status, Ticket, TicketPolicy,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::customers::{Customer, CustomerInput, upsert_customer};
+use crate::entity::{customer, idempotency_key, message, survey, ticket, ticket_event};
+use crate::{Store, StoreError, StoreResult, parse_stored};
+
+pub use message::Model as MessageRow;
+pub use survey::Model as SurveyRow;
+pub use ticket::Model as TicketRow;
+pub use ticket_event::Model as EventRow;
+
+/// Tickets are shown to people as `HD-<id + 1000>`.
+const REFERENCE_OFFSET: i64 = 1000;
+
+pub fn reference(id: i64) -> String {
+    format!("HD-{}", id + REFERENCE_OFFSET)
+}
+
+/// The ticket id behind a reference, if it is well formed.
+pub fn parse_reference(reference: &str) -> Option<i64> {
+    let n: i64 = reference.strip_prefix("HD-")?.parse().ok()?;
+    (n > REFERENCE_OFFSET).then_some(n - REFERENCE_OFFSET)
+}
+
+/// A ticket row with its customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketView {
+    pub ticket: TicketRow,
+    pub customer: Customer,
+}
+
+impl TicketView {
+    pub fn reference(&self) -> String {
+        reference(self.ticket.id)
+    }
+
+    /// The domain's view of the ticket, from the denormalised row.
+    pub fn domain(&self) -> StoreResult<Ticket> {
+        to_domain(&self.ticket)
+    }
+}
+
+/// An event to write, with the text that belongs to it: a message's body, or a survey's
+/// comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    pub event: Event,
+    pub text: Option<String>,
+}
+
+impl Write {
+    pub fn bare(event: Event) -> Write {
+        Write { event, text: None }
+    }
+
+    /// Attaches `text` to the message events in `events` (there is at most one per command).
+    pub fn with_text(events: Vec<Event>, text: &str) -> Vec<Write> {
+        events
+            .into_iter()
+            .map(|event| {
+                let text = matches!(
+                    event.kind,
+                    EventKind::MessageAdded { .. } | EventKind::SurveyAnswered { .. }
+                )
+                .then(|| text.to_owned());
+                Write { event, text }
+            })
+            .collect()
+    }
+}
+
+/// A ticket to create.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub subject: String,
+    pub body: String,
+    pub category: Option<String>,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub customer: CustomerInput,
+    /// Who created it: the customer (public form) or the agent who logged it.
+    pub created_by: Actor,
+    pub access_digest: String,
+    pub follow_up_of: Option<i64>,
+    pub external_id: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A retry guard for a submission: the client's key and a digest of what it sent.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub request_digest: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Created {
+    New(TicketView),
+    /// The same idempotency key was used before with the same request: the first ticket.
+    Replayed(TicketView),
+}
+
+/// What a customer's reply did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Added(TicketView),
+    /// The ticket was closed: the reply started a follow-up ticket.
+    FollowUp {
+        original: TicketView,
+        follow_up: Box<TicketView>,
+    },
+}
+
+/// Who a queue is filtered to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AssigneeFilter {
+    #[default]
+    Anyone,
+    Unassigned,
+    User(i64),
+}
+
+/// The agent queue's filters and position.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub statuses: Vec<Status>,
+    pub assignee: AssigneeFilter,
+    pub priority: Option<Priority>,
+    pub category: Option<String>,
+    pub customer_id: Option<i64>,
+    pub q: Option<String>,
+    /// Continue after this `(created_at, id)`, newest first.
+    pub after: Option<(DateTime<Utc>, i64)>,
+    pub limit: u64,
+}
+
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The position to continue from, when there is more.
+    pub next: Option<(DateTime<Utc>, i64)>,
+}
+
+/// A ticket with everything an agent sees on its page.
+#[derive(Debug, Clone)]
+pub struct TicketDetail {
+    pub view: TicketView,
+    pub messages: Vec<MessageRow>,
+    pub events: Vec<EventRow>,
+    pub survey: Option<SurveyRow>,
+}
+
+impl TicketDetail {
+    /// The domain events, oldest first.
+    pub fn domain_events(&self) -> StoreResult<Vec<Event>> {
+        self.events.iter().map(event_from_row).collect()
+    }
+}
+
+fn to_domain(t: &TicketRow) -> StoreResult<Ticket> {
+    Ok(Ticket {
+        status: parse_stored("status", &t.status)?,
+        channel: parse_stored("channel", &t.channel)?,
+        priority: parse_stored("priority", &t.priority)?,
+        category: t.category.clone(),
+        tags: serde_json::from_value(t.tags.clone())?,
+        assignee: t.assignee_id,
+        created_at: t.created_at,
+        updated_at: t.updated_at,
+        status_since: t.status_since,
+        first_response_at: t.first_response_at,
+        first_resolved_at: t.first_resolved_at,
+        resolved_at: t.resolved_at,
+        closed_at: t.closed_at,
+        close_reason: t
+            .close_reason
+            .as_deref()
+            .map(|r| parse_stored::<CloseReason>("close reason", r))
+            .transpose()?,
+        reopen_count: u32::try_from(t.reopen_count).unwrap_or_default(),
+    })
+}
+
+/// Rebuilds a domain event from its row.
+pub fn event_from_row(row: &EventRow) -> StoreResult<Event> {
+    let actor = Actor::from_parts(&row.actor_type, row.actor_id).ok_or_else(|| {
+        StoreError::Corrupt(format!(
+            "event {} has an unknown actor `{}`",
+            row.id, row.actor_type
+        ))
+    })?;
+    let kind: EventKind = serde_json::from_value(row.payload.clone())?;
+    Ok(Event {
+        at: row.at,
+        actor,
+        kind,
+    })
+}
+
+/// Copies the domain state onto the ticket row.
+fn state_into(am: &mut ticket::ActiveModel, t: &Ticket) -> StoreResult<()> {
+    am.status = Set(t.status.as_str().to_owned());
+    am.priority = Set(t.priority.as_str().to_owned());
+    am.category = Set(t.category.clone());
+    am.tags = Set(serde_json::to_value(&t.tags)?);
+    am.assignee_id = Set(t.assignee);
+    am.updated_at = Set(t.updated_at);
+    am.status_since = Set(t.status_since);
+    am.first_response_at = Set(t.first_response_at);
+    am.first_resolved_at = Set(t.first_resolved_at);
+    am.resolved_at = Set(t.resolved_at);
+    am.closed_at = Set(t.closed_at);
+    am.close_reason = Set(t.close_reason.map(|r| r.as_str().to_owned()));
+    am.reopen_count = Set(i32::try_from(t.reopen_count).unwrap_or(i32::MAX));
+    Ok(())
+}
+
+/// Writes events (and the messages and survey answers they carry) for one ticket. Returns the
+/// ids of the messages it added.
+async fn append(
+    db: &DatabaseTransaction,
+    ticket_id: i64,
+    writes: Vec<Write>,
+) -> StoreResult<Vec<i64>> {
+    let mut message_ids = Vec::new();
+    for Write { mut event, text } in writes {
+        match &mut event.kind {
+            EventKind::MessageAdded {
+                internal,
+                message_id,
+            } => {
+                let m = message::ActiveModel {
+                    ticket_id: Set(ticket_id),
+                    author_type: Set(event.actor.kind().to_owned()),
+                    author_id: Set(event.actor.agent_id()),
+                    internal: Set(*internal),
+                    body: Set(text.unwrap_or_default()),
+                    created_at: Set(event.at),
+                    ..Default::default()
+                }
+                .insert(db)
+                .await?;
+                *message_id = Some(m.id);
+                message_ids.push(m.id);
+            }
+            EventKind::SurveyAnswered { csat, ces, nps } => {
+                let am = survey::ActiveModel {
+                    ticket_id: Set(ticket_id),
+                    csat: Set(*csat),
+                    ces: Set(*ces),
+                    nps: Set(*nps),
+                    comment: Set(text.unwrap_or_default()),
+                    answered_at: Set(event.at),
+                    updated_at: Set(event.at),
+                };
+                survey::Entity::insert(am)
+                    .on_conflict(
+                        OnConflict::column(survey::Column::TicketId)
+                            .update_columns([
+                                survey::Column::Csat,
+                                survey::Column::Ces,
+                                survey::Column::Nps,
+                                survey::Column::Comment,
+                                survey::Column::UpdatedAt,
+                            ])
+                            .to_owned(),
+                    )
+                    .exec(db)
+                    .await?;
+            }
+            _ => {}
+        }
+        let (from, to) = event.kind.status_change().map_or((None, None), |(f, t)| {
+            (Some(f.as_str().to_owned()), Some(t.as_str().to_owned()))
+        });
+        ticket_event::ActiveModel {
+            ticket_id: Set(ticket_id),
+            kind: Set(event.kind.name().to_owned()),
+            from_status: Set(from),
+            to_status: Set(to),
+            actor_type: Set(event.actor.kind().to_owned()),
+            actor_id: Set(event.actor.agent_id()),
+            at: Set(event.at),
+            payload: Set(serde_json::to_value(&event.kind)?),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(message_ids)
+}
+
+async fn load_view<C: ConnectionTrait>(
+    db: &C,
+    id: i64,
+    lock: bool,
+) -> StoreResult<Option<TicketView>> {
+    let mut q = ticket::Entity::find_by_id(id);
+    if lock {
+        // Serialises concurrent changes to one ticket on PostgreSQL; SQLite has one writer.
+        q = q.lock_exclusive();
+    }
+    let Some(t) = q.one(db).await? else {
+        return Ok(None);
+    };
+    let c = customer::Entity::find_by_id(t.customer_id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("customer"))?;
+    Ok(Some(TicketView {
+        ticket: t,
+        customer: c,
+    }))
+}
+
+/// Inserts a ticket, its customer, its first message and its events, inside `db`.
+pub(crate) async fn insert_ticket(
+    db: &DatabaseTransaction,
+    t: NewTicket,
+    policy: &TicketPolicy,
+) -> StoreResult<(TicketView, Ticket)> {
+    let customer = upsert_customer(db, &t.customer, t.at).await?;
+    let (mut state, created) = Ticket::create(
+        t.at,
+        t.created_by,
+        t.channel,
+        t.priority,
+        t.category.clone(),
+        t.follow_up_of,
+    );
+    let first = state.customer_message(t.at, policy)?;
+    let mut am = ticket::ActiveModel {
+        subject: Set(t.subject),
+        channel: Set(t.channel.as_str().to_owned()),
+        customer_id: Set(customer.id),
+        access_digest: Set(t.access_digest),
+        follow_up_of: Set(t.follow_up_of),
+        external_id: Set(t.external_id),
+        created_at: Set(t.at),
+        ..Default::default()
+    };
+    state_into(&mut am, &state)?;
+    let row = am.insert(db).await.map_err(|e| {
+        let e = StoreError::from(e);
+        if e.is_unique_violation() {
+            StoreError::conflict(
+                "external_id",
+                "a ticket with this external_id was already imported",
+            )
+        } else {
+            e
+        }
+    })?;
+    let mut writes = vec![Write::bare(created)];
+    writes.extend(Write::with_text(first.events, &t.body));
+    append(db, row.id, writes).await?;
+    Ok((
+        TicketView {
+            ticket: row,
+            customer,
+        },
+        state,
+    ))
+}
+
+/// Applies further events to a ticket inserted in the same transaction (imports).
+pub(crate) async fn apply_writes(
+    db: &DatabaseTransaction,
+    view: &TicketView,
+    state: &Ticket,
+    writes: Vec<Write>,
+) -> StoreResult<Vec<i64>> {
+    let ids = append(db, view.ticket.id, writes).await?;
+    let mut am: ticket::ActiveModel = view.ticket.clone().into();
+    state_into(&mut am, state)?;
+    am.update(db).await?;
+    Ok(ids)
+}
+
+/// The result of [`Store::mutate_ticket`].
+#[derive(Debug, Clone)]
+pub struct Mutated<R> {
+    pub out: R,
+    pub view: TicketView,
+    /// Messages the change added.
+    pub message_ids: Vec<i64>,
+}
+
+impl Store {
+    /// Creates a ticket in one transaction. With an idempotency key, a retry of the same
+    /// request returns the first ticket; the same key with a different request is refused.
+    pub async fn create_ticket(
+        &self,
+        t: NewTicket,
+        idem: Option<Idempotency>,
+        policy: &TicketPolicy,
+    ) -> StoreResult<Created> {
+        if let Some(i) = &idem
+            && let Some(found) = self.replay_idempotent(i).await?
+        {
+            return Ok(Created::Replayed(found));
+        }
+        let txn = self.begin().await?;
+        let at = t.at;
+        let (view, _) = insert_ticket(&txn, t, policy).await?;
+        if let Some(i) = &idem {
+            let claimed = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+                key: Set(i.key.clone()),
+                request_digest: Set(i.request_digest.clone()),
+                ticket_id: Set(view.ticket.id),
+                created_at: Set(at),
+            })
+            .on_conflict_do_nothing()
+            .exec(&txn)
+            .await?;
+            if matches!(claimed, sea_orm::TryInsertResult::Conflicted) {
+                // A concurrent request with the same key won the race: drop ours, answer theirs.
+                txn.rollback().await?;
+                let first = self
+                    .replay_idempotent(i)
+                    .await?
+                    .ok_or(StoreError::NotFound("ticket"))?;
+                return Ok(Created::Replayed(first));
+            }
+        }
+        txn.commit().await?;
+        Ok(Created::New(view))
+    }
+
+    async fn replay_idempotent(&self, i: &Idempotency) -> StoreResult<Option<TicketView>> {
+        let Some(k) = idempotency_key::Entity::find_by_id(i.key.clone())
+            .one(self.read())
+            .await?
+        else {
+            return Ok(None);
+        };
+        if k.request_digest != i.request_digest {
+            return Err(StoreError::conflict(
+                "Idempotency-Key",
+                "this Idempotency-Key was already used for a different request",
+            ));
+        }
+        load_view(self.read(), k.ticket_id, false).await
+    }
+
+    pub async fn ticket(&self, id: i64) -> StoreResult<Option<TicketView>> {
+        load_view(self.read(), id, false).await
+    }
+
+    pub async fn ticket_detail(&self, id: i64) -> StoreResult<Option<TicketDetail>> {
+        let Some(view) = load_view(self.read(), id, false).await? else {
+            return Ok(None);
+        };
+        let messages = message::Entity::find()
+            .filter(message::Column::TicketId.eq(id))
+            .order_by_asc(message::Column::Id)
+            .all(self.read())
+            .await?;
+        let events = ticket_event::Entity::find()
+            .filter(ticket_event::Column::TicketId.eq(id))
+            .order_by_asc(ticket_event::Column::Id)
+            .all(self.read())
+            .await?;
+        let survey = survey::Entity::find_by_id(id).one(self.read()).await?;
+        Ok(Some(TicketDetail {
+            view,
+            messages,
+            events,
+            survey,
+        }))
+    }
+
+    /// Loads a ticket under a lock, lets `decide` run domain commands on it, and writes what
+    /// they produced together with the updated row, in one transaction.
+    pub async fn mutate_ticket<R>(
+        &self,
+        id: i64,
+        decide: impl FnOnce(&mut Ticket, &TicketView) -> StoreResult<(R, Vec<Write>)>,
+    ) -> StoreResult<Mutated<R>> {
+        let txn = self.begin().await?;
+        let view = load_view(&txn, id, self.is_postgres())
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        let mut state = view.domain()?;
+        let (out, writes) = decide(&mut state, &view)?;
+        if writes.is_empty() {
+            txn.rollback().await?;
+            return Ok(Mutated {
+                out,
+                view,
+                message_ids: Vec::new(),
+            });
+        }
+        let message_ids = apply_writes(&txn, &view, &state, writes).await?;
+        let view = load_view(&txn, id, false)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        txn.commit().await?;
+        Ok(Mutated {
+            out,
+            view,
+            message_ids,
+        })
+    }
+
+    pub async fn message(&self, id: i64) -> StoreResult<Option<MessageRow>> {
+        Ok(message::Entity::find_by_id(id).one(self.read()).await?)
+    }
+
+    pub async fn survey(&self, ticket_id: i64) -> StoreResult<Option<SurveyRow>> {
+        Ok(survey::Entity::find_by_id(ticket_id)
+            .one(self.read())
+            .await?)
+    }
+
+    /// A customer's tickets other than `except`, newest first, with their survey answers.
+    pub async fn customer_tickets(
+        &self,
+        customer_id: i64,
+        except: Option<i64>,
+        limit: u64,
+    ) -> StoreResult<Vec<(TicketRow, Option<SurveyRow>)>> {
+        let mut q = ticket::Entity::find().filter(ticket::Column::CustomerId.eq(customer_id));
+        if let Some(id) = except {
+            q = q.filter(ticket::Column::Id.ne(id));
+        }
+        let rows = q
+            .order_by_desc(ticket::Column::CreatedAt)
+            .order_by_desc(ticket::Column::Id)
+            .limit(limit)
+            .all(self.read())
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
+        let surveys = survey::Entity::find()
+            .filter(survey::Column::TicketId.is_in(ids))
+            .all(self.read())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|t| {
+                let s = surveys.iter().find(|s| s.ticket_id == t.id).cloned();
+                (t, s)
+            })
+            .collect())
+    }
+
+    /// A customer's reply: added to the ticket, or (for a closed ticket) the start of a
+    /// follow-up ticket linked to it. One transaction either way.
+    pub async fn customer_reply(
+        &self,
+        id: i64,
+        body: &str,
+        at: DateTime<Utc>,
+        policy: &TicketPolicy,
+        follow_up_digest: &str,
+    ) -> StoreResult<Reply> {
+        let txn = self.begin().await?;
+        let view = load_view(&txn, id, self.is_postgres())
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        let mut state = view.domain()?;
+        let at = state.next_instant(at);
+        let outcome = state.customer_message(at, policy)?;
+        let follow_up = outcome.follow_up_required;
+        apply_writes(&txn, &view, &state, Write::with_text(outcome.events, body)).await?;
+        let original = load_view(&txn, id, false)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        if !follow_up {
+            txn.commit().await?;
+            return Ok(Reply::Added(original));
+        }
+        let subject = format!("Re: {}", original.ticket.subject);
+        let new = NewTicket {
+            subject: subject.chars().take(200).collect(),
+            body: body.to_owned(),
+            category: original.ticket.category.clone(),
+            priority: parse_stored("priority", &original.ticket.priority)?,
+            channel: parse_stored("channel", &original.ticket.channel)?,
+            customer: CustomerInput {
+                name: original.customer.name.clone(),
+                email: original.customer.email.clone(),
+                tier: None,
+            },
+            created_by: Actor::Customer,
+            access_digest: follow_up_digest.to_owned(),
+            follow_up_of: Some(id),
+            external_id: None,
+            at,
+        };
+        let (follow_up, _) = insert_ticket(&txn, new, policy).await?;
+        txn.commit().await?;
+        Ok(Reply::FollowUp {
+            original,
+            follow_up: Box::new(follow_up),
+        })
+    }
+
+    /// The agent queue: filtered, newest first, one page.
+    pub async fn list_tickets(&self, f: &QueueFilter) -> StoreResult<Page<TicketView>> {
+        let mut cond = Condition::all();
+        if !f.statuses.is_empty() {
+            cond = cond.add(ticket::Column::Status.is_in(f.statuses.iter().map(|s| s.as_str())));
+        }
+        match f.assignee {
+            AssigneeFilter::Anyone => {}
+            AssigneeFilter::Unassigned => cond = cond.add(ticket::Column::AssigneeId.is_null()),
+            AssigneeFilter::User(id) => cond = cond.add(ticket::Column::AssigneeId.eq(id)),
+        }
+        if let Some(p) = f.priority {
+            cond = cond.add(ticket::Column::Priority.eq(p.as_str()));
+        }
+        if let Some(c) = &f.category {
+            cond = cond.add(ticket::Column::Category.eq(c.as_str()));
+        }
+        if let Some(c) = f.customer_id {
+            cond = cond.add(ticket::Column::CustomerId.eq(c));
+        }
+        if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            cond = cond.add(search_condition(q));
+        }
+        if let Some((at, id)) = f.after {
+            cond = cond.add(
+                Condition::any().add(ticket::Column::CreatedAt.lt(at)).add(
+                    Condition::all()
+                        .add(ticket::Column::CreatedAt.eq(at))
+                        .add(ticket::Column::Id.lt(id)),
+                ),
+            );
+        }
+        let limit = f.limit.clamp(1, 200);
+        let mut rows = ticket::Entity::find()
+            .filter(cond)
+            .order_by_desc(ticket::Column::CreatedAt)
+            .order_by_desc(ticket::Column::Id)
+            .limit(limit + 1)
+            .all(self.read())
+            .await?;
+        let next = if rows.len() as u64 > limit {
+            rows.truncate(limit as usize);
+            rows.last().map(|t| (t.created_at, t.id))
+        } else {
+            None
+        };
+        let items = self.with_customers(rows).await?;
+        Ok(Page { items, next })
+    }
+
+    /// Pairs ticket rows with their customers in one extra query.
+    pub async fn with_customers(&self, rows: Vec<TicketRow>) -> StoreResult<Vec<TicketView>> {
+        let mut ids: Vec<i64> = rows.iter().map(|t| t.customer_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let customers = self.customers_by_ids(&ids).await?;
+        rows.into_iter()
+            .map(|t| {
+                let c = customers
+                    .iter()
+                    .find(|c| c.id == t.customer_id)
+                    .cloned()
+                    .ok_or(StoreError::NotFound("customer"))?;
+                Ok(TicketView {
+                    ticket: t,
+                    customer: c,
+                })
+            })
+            .collect()
+    }
+
+    /// Closes resolved tickets whose reopen window has passed. Each ticket is its own small
+    /// transaction under a row lock, so several instances can run this at once.
+    pub async fn auto_close_due(
+        &self,
+        now: DateTime<Utc>,
+        policy: &TicketPolicy,
+        batch: u64,
+    ) -> StoreResult<usize> {
+        let cutoff = now - policy.reopen_window;
+        let due: Vec<i64> = ticket::Entity::find()
+            .select_only()
+            .column(ticket::Column::Id)
+            .filter(ticket::Column::Status.eq(Status::Resolved.as_str()))
+            .filter(ticket::Column::ResolvedAt.lte(cutoff))
+            .limit(batch)
+            .into_tuple()
+            .all(self.read())
+            .await?;
+        let mut closed = 0;
+        for id in due {
+            let m = self
+                .mutate_ticket(id, |t, _| {
+                    let evs = t.auto_close(now, policy);
+                    Ok((evs.len(), evs.into_iter().map(Write::bare).collect()))
+                })
+                .await?;
+            closed += m.out;
+        }
+        Ok(closed)
+    }
+}
+
+/// Matches a reference (`HD-1042`), or a case-insensitive substring of the subject or the
+/// customer's name or e-mail.
+fn search_condition(q: &str) -> Condition {
+    if let Some(id) = parse_reference(&q.to_uppercase()) {
+        return Condition::all().add(ticket::Column::Id.eq(id));
+    }
+    let escaped: String = q
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    let pattern = format!("%{escaped}%");
+    let like = || LikeExpr::new(pattern.clone()).escape('\\');
+    let customers = Query::select()
+        .column(customer::Column::Id)
+        .from(customer::Entity)
+        .cond_where(
+            Condition::any()
+                .add(Expr::expr(Func::lower(Expr::col(customer::Column::Email))).like(like()))
+                .add(Expr::expr(Func::lower(Expr::col(customer::Column::Name))).like(like())),
+        )
+        .to_owned();
+    Condition::any()
+        .add(
+            Expr::expr(Func::lower(Expr::col((
+                ticket::Entity,
+                ticket::Column::Subject,
+            ))))
+            .like(like()),
+        )
+        .add(ticket::Column::CustomerId.in_subquery(customers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_round_trip_and_reject_garbage() {
+        assert_eq!(reference(42), "HD-1042");
+        assert_eq!(parse_reference("HD-1042"), Some(42));
+        for bad in ["HD-42", "hd-1042", "HD-", "HD-abc", "1042", "HD-1000"] {
+            assert_eq!(parse_reference(bad), None, "{bad}");
+        }
+    }
+}
