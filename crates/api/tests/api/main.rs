@@ -1,0 +1,9 @@
+//! The API's tests: a real server on a real database, once on SQLite and once on PostgreSQL.
+//! One test binary keeps link time down.
+
+mod common;
+
+mod auth;
+mod import;
+mod public;
+mod tickets;
