@@ -153,6 +153,17 @@ pub struct Config {
     )]
     pub db_max_connections: u32,
 
+    /// Group-commit writers for public submissions on PostgreSQL. One writer makes the largest
+    /// batches, which measured fastest on a 2-core machine (BENCHMARKS.md); more help when
+    /// commits are slow (network storage).
+    #[arg(
+        long,
+        env = "HELPDESK_SUBMISSION_WRITERS",
+        default_value_t = 1,
+        global = true
+    )]
+    pub submission_writers: usize,
+
     /// Log format: `text` or `json`.
     #[arg(
         long,

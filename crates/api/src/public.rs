@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use helpdesk_auth::{derive_token, digest_matches, random_token, token_digest};
 use helpdesk_store::customers::CustomerInput;
 use helpdesk_store::tickets::{
-    Created, Idempotency, NewTicket, Reply, TicketView, Write, parse_reference, reference,
+    Created, Idempotency, NewTicket, Reply, Submission, TicketView, Write, parse_reference,
+    reference,
 };
 use helpdesk_tickets::{Actor, Channel, Priority, Status, SurveyAnswer};
 use serde::{Deserialize, Serialize};
@@ -148,8 +149,8 @@ async fn submit(
         at: now(),
     };
     let (view, replayed) = match state
-        .store
-        .create_ticket(new, idem, &state.settings.policy)
+        .submitter
+        .submit(Submission { ticket: new, idem })
         .await?
     {
         Created::New(v) => (v, false),

@@ -7,6 +7,7 @@ use anyhow::Context;
 use chrono::Utc;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use helpdesk_auth::{JwtKeys, derive_token, random_token};
+use helpdesk_store::group_commit::Submitter;
 use helpdesk_store::{Store, StoreOptions};
 use helpdesk_tickets::TicketPolicy;
 
@@ -38,6 +39,8 @@ pub struct AppState {
     /// Public submissions per client address; `None` when switched off.
     pub public_limiter: Option<Arc<PublicLimiter>>,
     pub web: Arc<crate::web::WebSource>,
+    /// Writes public submissions in group commits.
+    pub submitter: Submitter,
 }
 
 const SECRET_KEY: &str = "installation_secret";
@@ -71,6 +74,16 @@ impl AppState {
             ),
             link_secret: derive_token(secret.as_bytes(), &[b"customer-link"]).into_bytes(),
         };
+        let policy = TicketPolicy {
+            reopen_window: chrono::Duration::days(i64::from(config.reopen_window_days)),
+        };
+        // SQLite has a single writer anyway; PostgreSQL may commit batches side by side.
+        let writers = if store.is_postgres() {
+            config.submission_writers.max(1)
+        } else {
+            1
+        };
+        let submitter = Submitter::start(store.clone(), policy, writers);
         let public_limiter = NonZeroU32::new(config.rate_limit_public)
             .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n))));
         Ok(AppState {
@@ -78,9 +91,7 @@ impl AppState {
             keys: Arc::new(keys),
             settings: Arc::new(Settings {
                 rate_limit_login: config.rate_limit_login,
-                policy: TicketPolicy {
-                    reopen_window: chrono::Duration::days(i64::from(config.reopen_window_days)),
-                },
+                policy,
                 trust_forwarded_for: config.trust_forwarded_for,
                 public_url: config.public_url.clone(),
             }),
@@ -88,6 +99,7 @@ impl AppState {
             web: Arc::new(crate::web::WebSource {
                 dir: config.web_dir.clone(),
             }),
+            submitter,
         })
     }
 }

@@ -27,14 +27,15 @@ pub struct CustomerPatch {
     pub notes: Option<String>,
 }
 
-/// Finds the customer by e-mail or creates them. The profile that already exists wins over
-/// what a new ticket says, except that a tier given by staff or an import is applied.
-pub(crate) async fn upsert_customer<C: ConnectionTrait>(
+/// Finds each customer by e-mail or creates them; one result per input, in order. The profile
+/// that already exists wins over what a new ticket says, except that a tier given by staff or
+/// an import is applied.
+pub(crate) async fn upsert_customers<C: ConnectionTrait>(
     db: &C,
-    input: &CustomerInput,
+    inputs: &[CustomerInput],
     now: DateTime<Utc>,
-) -> StoreResult<Customer> {
-    let am = customer::ActiveModel {
+) -> StoreResult<Vec<Customer>> {
+    let new = inputs.iter().map(|input| customer::ActiveModel {
         email: Set(input.email.clone()),
         name: Set(input.name.clone()),
         tier: Set(input.tier.clone().unwrap_or_else(|| "standard".into())),
@@ -42,27 +43,32 @@ pub(crate) async fn upsert_customer<C: ConnectionTrait>(
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    };
+    });
     // ON CONFLICT DO NOTHING rather than insert-and-catch: a failed statement would abort the
     // whole PostgreSQL transaction this runs in.
-    customer::Entity::insert(am)
+    customer::Entity::insert_many(new)
         .on_conflict_do_nothing_on([customer::Column::Email])
-        .exec(db)
+        .exec_without_returning(db)
         .await?;
-    let found = customer::Entity::find()
-        .filter(customer::Column::Email.eq(&input.email))
-        .one(db)
-        .await?
-        .ok_or(StoreError::NotFound("customer"))?;
-    match &input.tier {
-        Some(tier) if *tier != found.tier => {
-            let mut am: customer::ActiveModel = found.into();
+    let mut found = customer::Entity::find()
+        .filter(customer::Column::Email.is_in(inputs.iter().map(|i| i.email.clone())))
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let idx = found
+            .iter()
+            .position(|c| c.email == input.email)
+            .ok_or(StoreError::NotFound("customer"))?;
+        if let Some(tier) = input.tier.as_ref().filter(|t| **t != found[idx].tier) {
+            let mut am: customer::ActiveModel = found[idx].clone().into();
             am.tier = Set(tier.clone());
             am.updated_at = Set(now);
-            Ok(am.update(db).await?)
+            found[idx] = am.update(db).await?;
         }
-        _ => Ok(found),
+        out.push(found[idx].clone());
     }
+    Ok(out)
 }
 
 impl Store {

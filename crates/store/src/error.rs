@@ -36,6 +36,21 @@ impl StoreError {
         }
     }
 
+    /// An error of the same kind with the same message, for answering several requests that
+    /// failed together.
+    pub fn same_kind(&self) -> StoreError {
+        let msg = self.to_string();
+        match self {
+            StoreError::NotFound(w) => StoreError::NotFound(w),
+            StoreError::Conflict { field, message } => StoreError::Conflict {
+                field: *field,
+                message: message.clone(),
+            },
+            StoreError::Unavailable(_) => StoreError::Unavailable(DbErr::Custom(msg)),
+            _ => StoreError::Db(DbErr::Custom(msg)),
+        }
+    }
+
     /// Whether this is a unique-constraint violation (the caller may know which value).
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, StoreError::Db(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))))

@@ -7,6 +7,7 @@
 pub mod customers;
 pub mod entity;
 mod error;
+pub mod group_commit;
 pub mod import;
 pub mod sessions;
 pub mod settings;
@@ -74,6 +75,9 @@ impl Store {
                 .min_connections(1)
                 .acquire_timeout(options.acquire_timeout)
                 .connect_timeout(options.acquire_timeout)
+                // A ping on every checkout would double the round trips of a busy server;
+                // only connections idle long enough to have been dropped are checked.
+                .test_before_acquire_if_idle_for(Duration::from_secs(10))
                 .sqlx_logging(false);
             let pool = Database::connect(opts).await?;
             Ok(Store {

@@ -14,7 +14,7 @@ use sea_orm::{
     DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use crate::customers::{Customer, CustomerInput, upsert_customer};
+use crate::customers::{Customer, CustomerInput, upsert_customers};
 use crate::entity::{customer, idempotency_key, message, survey, ticket, ticket_event};
 use crate::{Store, StoreError, StoreResult, parse_stored};
 
@@ -105,6 +105,13 @@ pub struct NewTicket {
 pub struct Idempotency {
     pub key: String,
     pub request_digest: String,
+}
+
+/// A ticket to create with its retry guard, as one item of a group commit.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub ticket: NewTicket,
+    pub idem: Option<Idempotency>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -228,79 +235,128 @@ fn state_into(am: &mut ticket::ActiveModel, t: &Ticket) -> StoreResult<()> {
     Ok(())
 }
 
-/// Writes events (and the messages and survey answers they carry) for one ticket. Returns the
-/// ids of the messages it added.
-async fn append(
+/// Writes events (and the messages and survey answers they carry) for several tickets, with
+/// one statement per table rather than one per row. Returns the ids of the messages added,
+/// per ticket, in order.
+async fn append_many(
+    db: &DatabaseTransaction,
+    batch: Vec<(i64, Vec<Write>)>,
+) -> StoreResult<Vec<Vec<i64>>> {
+    let mut messages = Vec::new();
+    for (ticket_id, writes) in &batch {
+        for w in writes {
+            if let EventKind::MessageAdded { internal, .. } = w.event.kind {
+                messages.push(message::ActiveModel {
+                    ticket_id: Set(*ticket_id),
+                    author_type: Set(w.event.actor.kind().to_owned()),
+                    author_id: Set(w.event.actor.agent_id()),
+                    internal: Set(internal),
+                    body: Set(w.text.clone().unwrap_or_default()),
+                    created_at: Set(w.event.at),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+    let expected = messages.len();
+    let mut inserted = message::Entity::insert_many(messages)
+        .exec_with_returning(db)
+        .await?;
+    // Both databases number the rows of one INSERT in the order of its VALUES.
+    inserted.sort_unstable_by_key(|m| m.id);
+    if inserted.len() != expected {
+        return Err(StoreError::Corrupt(format!(
+            "inserted {} of {expected} messages",
+            inserted.len()
+        )));
+    }
+    let mut inserted = inserted.into_iter();
+    let mut events = Vec::new();
+    let mut ids_per_ticket = Vec::with_capacity(batch.len());
+    for (ticket_id, writes) in batch {
+        let mut ids = Vec::new();
+        for Write { mut event, text } in writes {
+            match &mut event.kind {
+                EventKind::MessageAdded { message_id, .. } => {
+                    let m = inserted
+                        .next()
+                        .filter(|m| m.ticket_id == ticket_id)
+                        .ok_or_else(|| {
+                            StoreError::Corrupt("messages came back out of order".into())
+                        })?;
+                    *message_id = Some(m.id);
+                    ids.push(m.id);
+                }
+                EventKind::SurveyAnswered { csat, ces, nps } => {
+                    upsert_survey(
+                        db,
+                        ticket_id,
+                        *csat,
+                        *ces,
+                        *nps,
+                        text.unwrap_or_default(),
+                        event.at,
+                    )
+                    .await?;
+                }
+                _ => {}
+            }
+            let (from, to) = event.kind.status_change().map_or((None, None), |(f, t)| {
+                (Some(f.as_str().to_owned()), Some(t.as_str().to_owned()))
+            });
+            events.push(ticket_event::ActiveModel {
+                ticket_id: Set(ticket_id),
+                kind: Set(event.kind.name().to_owned()),
+                from_status: Set(from),
+                to_status: Set(to),
+                actor_type: Set(event.actor.kind().to_owned()),
+                actor_id: Set(event.actor.agent_id()),
+                at: Set(event.at),
+                payload: Set(serde_json::to_value(&event.kind)?),
+                ..Default::default()
+            });
+        }
+        ids_per_ticket.push(ids);
+    }
+    ticket_event::Entity::insert_many(events)
+        .exec_without_returning(db)
+        .await?;
+    Ok(ids_per_ticket)
+}
+
+async fn upsert_survey(
     db: &DatabaseTransaction,
     ticket_id: i64,
-    writes: Vec<Write>,
-) -> StoreResult<Vec<i64>> {
-    let mut message_ids = Vec::new();
-    for Write { mut event, text } in writes {
-        match &mut event.kind {
-            EventKind::MessageAdded {
-                internal,
-                message_id,
-            } => {
-                let m = message::ActiveModel {
-                    ticket_id: Set(ticket_id),
-                    author_type: Set(event.actor.kind().to_owned()),
-                    author_id: Set(event.actor.agent_id()),
-                    internal: Set(*internal),
-                    body: Set(text.unwrap_or_default()),
-                    created_at: Set(event.at),
-                    ..Default::default()
-                }
-                .insert(db)
-                .await?;
-                *message_id = Some(m.id);
-                message_ids.push(m.id);
-            }
-            EventKind::SurveyAnswered { csat, ces, nps } => {
-                let am = survey::ActiveModel {
-                    ticket_id: Set(ticket_id),
-                    csat: Set(*csat),
-                    ces: Set(*ces),
-                    nps: Set(*nps),
-                    comment: Set(text.unwrap_or_default()),
-                    answered_at: Set(event.at),
-                    updated_at: Set(event.at),
-                };
-                survey::Entity::insert(am)
-                    .on_conflict(
-                        OnConflict::column(survey::Column::TicketId)
-                            .update_columns([
-                                survey::Column::Csat,
-                                survey::Column::Ces,
-                                survey::Column::Nps,
-                                survey::Column::Comment,
-                                survey::Column::UpdatedAt,
-                            ])
-                            .to_owned(),
-                    )
-                    .exec(db)
-                    .await?;
-            }
-            _ => {}
-        }
-        let (from, to) = event.kind.status_change().map_or((None, None), |(f, t)| {
-            (Some(f.as_str().to_owned()), Some(t.as_str().to_owned()))
-        });
-        ticket_event::ActiveModel {
-            ticket_id: Set(ticket_id),
-            kind: Set(event.kind.name().to_owned()),
-            from_status: Set(from),
-            to_status: Set(to),
-            actor_type: Set(event.actor.kind().to_owned()),
-            actor_id: Set(event.actor.agent_id()),
-            at: Set(event.at),
-            payload: Set(serde_json::to_value(&event.kind)?),
-            ..Default::default()
-        }
-        .insert(db)
+    csat: Option<i16>,
+    ces: Option<i16>,
+    nps: Option<i16>,
+    comment: String,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let am = survey::ActiveModel {
+        ticket_id: Set(ticket_id),
+        csat: Set(csat),
+        ces: Set(ces),
+        nps: Set(nps),
+        comment: Set(comment),
+        answered_at: Set(at),
+        updated_at: Set(at),
+    };
+    survey::Entity::insert(am)
+        .on_conflict(
+            OnConflict::column(survey::Column::TicketId)
+                .update_columns([
+                    survey::Column::Csat,
+                    survey::Column::Ces,
+                    survey::Column::Nps,
+                    survey::Column::Comment,
+                    survey::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(db)
         .await?;
-    }
-    Ok(message_ids)
+    Ok(())
 }
 
 async fn load_view<C: ConnectionTrait>(
@@ -326,54 +382,94 @@ async fn load_view<C: ConnectionTrait>(
     }))
 }
 
-/// Inserts a ticket, its customer, its first message and its events, inside `db`.
+/// Inserts tickets with their customers, first messages and events, inside `db`, a few
+/// statements for the whole batch.
+pub(crate) async fn insert_tickets(
+    db: &DatabaseTransaction,
+    tickets: Vec<NewTicket>,
+    policy: &TicketPolicy,
+) -> StoreResult<Vec<(TicketView, Ticket)>> {
+    if tickets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let inputs: Vec<CustomerInput> = tickets.iter().map(|t| t.customer.clone()).collect();
+    let customers = upsert_customers(db, &inputs, tickets[0].at).await?;
+    let mut rows = Vec::with_capacity(tickets.len());
+    let mut states = Vec::with_capacity(tickets.len());
+    for (t, c) in tickets.iter().zip(&customers) {
+        let (mut state, created) = Ticket::create(
+            t.at,
+            t.created_by,
+            t.channel,
+            t.priority,
+            t.category.clone(),
+            t.follow_up_of,
+        );
+        let first = state.customer_message(t.at, policy)?;
+        let mut am = ticket::ActiveModel {
+            subject: Set(t.subject.clone()),
+            channel: Set(t.channel.as_str().to_owned()),
+            customer_id: Set(c.id),
+            access_digest: Set(t.access_digest.clone()),
+            follow_up_of: Set(t.follow_up_of),
+            external_id: Set(t.external_id.clone()),
+            created_at: Set(t.at),
+            ..Default::default()
+        };
+        state_into(&mut am, &state)?;
+        rows.push(am);
+        let mut writes = vec![Write::bare(created)];
+        writes.extend(Write::with_text(first.events, &t.body));
+        states.push((state, writes));
+    }
+    let mut inserted = ticket::Entity::insert_many(rows)
+        .exec_with_returning(db)
+        .await
+        .map_err(|e| {
+            let e = StoreError::from(e);
+            if e.is_unique_violation() {
+                StoreError::conflict(
+                    "external_id",
+                    "a ticket with this external_id was already imported",
+                )
+            } else {
+                e
+            }
+        })?;
+    inserted.sort_unstable_by_key(|t| t.id);
+    let mut out = Vec::with_capacity(inserted.len());
+    let mut appends = Vec::with_capacity(inserted.len());
+    for ((row, (state, writes)), (t, customer)) in inserted
+        .into_iter()
+        .zip(states)
+        .zip(tickets.iter().zip(customers))
+    {
+        if row.access_digest != t.access_digest {
+            return Err(StoreError::Corrupt("tickets came back out of order".into()));
+        }
+        appends.push((row.id, writes));
+        out.push((
+            TicketView {
+                ticket: row,
+                customer,
+            },
+            state,
+        ));
+    }
+    append_many(db, appends).await?;
+    Ok(out)
+}
+
+/// One ticket: [`insert_tickets`] with a batch of one.
 pub(crate) async fn insert_ticket(
     db: &DatabaseTransaction,
     t: NewTicket,
     policy: &TicketPolicy,
 ) -> StoreResult<(TicketView, Ticket)> {
-    let customer = upsert_customer(db, &t.customer, t.at).await?;
-    let (mut state, created) = Ticket::create(
-        t.at,
-        t.created_by,
-        t.channel,
-        t.priority,
-        t.category.clone(),
-        t.follow_up_of,
-    );
-    let first = state.customer_message(t.at, policy)?;
-    let mut am = ticket::ActiveModel {
-        subject: Set(t.subject),
-        channel: Set(t.channel.as_str().to_owned()),
-        customer_id: Set(customer.id),
-        access_digest: Set(t.access_digest),
-        follow_up_of: Set(t.follow_up_of),
-        external_id: Set(t.external_id),
-        created_at: Set(t.at),
-        ..Default::default()
-    };
-    state_into(&mut am, &state)?;
-    let row = am.insert(db).await.map_err(|e| {
-        let e = StoreError::from(e);
-        if e.is_unique_violation() {
-            StoreError::conflict(
-                "external_id",
-                "a ticket with this external_id was already imported",
-            )
-        } else {
-            e
-        }
-    })?;
-    let mut writes = vec![Write::bare(created)];
-    writes.extend(Write::with_text(first.events, &t.body));
-    append(db, row.id, writes).await?;
-    Ok((
-        TicketView {
-            ticket: row,
-            customer,
-        },
-        state,
-    ))
+    insert_tickets(db, vec![t], policy)
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound("ticket"))
 }
 
 /// Applies further events to a ticket inserted in the same transaction (imports).
@@ -383,7 +479,10 @@ pub(crate) async fn apply_writes(
     state: &Ticket,
     writes: Vec<Write>,
 ) -> StoreResult<Vec<i64>> {
-    let ids = append(db, view.ticket.id, writes).await?;
+    let ids = append_many(db, vec![(view.ticket.id, writes)])
+        .await?
+        .pop()
+        .unwrap_or_default();
     let mut am: ticket::ActiveModel = view.ticket.clone().into();
     state_into(&mut am, state)?;
     am.update(db).await?;
@@ -400,60 +499,196 @@ pub struct Mutated<R> {
 }
 
 impl Store {
-    /// Creates a ticket in one transaction. With an idempotency key, a retry of the same
-    /// request returns the first ticket; the same key with a different request is refused.
+    /// Creates one ticket: [`Store::create_tickets`] with a batch of one.
     pub async fn create_ticket(
         &self,
         t: NewTicket,
         idem: Option<Idempotency>,
         policy: &TicketPolicy,
     ) -> StoreResult<Created> {
-        if let Some(i) = &idem
-            && let Some(found) = self.replay_idempotent(i).await?
-        {
-            return Ok(Created::Replayed(found));
+        let mut out = self
+            .create_tickets(vec![Submission { ticket: t, idem }], policy)
+            .await;
+        out.pop().unwrap_or(Err(StoreError::NotFound("ticket")))
+    }
+
+    /// Creates tickets, each with its customer, first message and events, all in one
+    /// transaction (group commit), and answers each submission separately. With an idempotency
+    /// key, a retry of the same request returns the first ticket; the same key with a
+    /// different request is refused. Should the batch fail as a whole, each submission is
+    /// retried in a transaction of its own, so one bad submission cannot sink the others.
+    pub async fn create_tickets(
+        &self,
+        subs: Vec<Submission>,
+        policy: &TicketPolicy,
+    ) -> Vec<StoreResult<Created>> {
+        let mut results: Vec<Option<StoreResult<Created>>> = subs.iter().map(|_| None).collect();
+        let keys: Vec<String> = subs
+            .iter()
+            .filter_map(|s| s.idem.as_ref().map(|i| i.key.clone()))
+            .collect();
+        let existing = if keys.is_empty() {
+            Ok(Vec::new())
+        } else {
+            idempotency_key::Entity::find()
+                .filter(idempotency_key::Column::Key.is_in(keys))
+                .all(self.read())
+                .await
+                .map_err(StoreError::from)
+        };
+        let existing = match existing {
+            Ok(e) => e,
+            Err(e) => return subs.iter().map(|_| Err(e.same_kind())).collect(),
+        };
+        // Decide what each submission is: a replay, a conflict, a repeat of another in this
+        // batch, or new.
+        let mut fresh: Vec<usize> = Vec::new();
+        let mut repeats: Vec<usize> = Vec::new();
+        for (i, s) in subs.iter().enumerate() {
+            let Some(idem) = &s.idem else {
+                fresh.push(i);
+                continue;
+            };
+            if let Some(k) = existing.iter().find(|k| k.key == idem.key) {
+                results[i] = Some(self.replay_of(k, idem).await.map(Created::Replayed));
+            } else if fresh
+                .iter()
+                .any(|&j| subs[j].idem.as_ref().is_some_and(|o| o.key == idem.key))
+            {
+                repeats.push(i);
+            } else {
+                fresh.push(i);
+            }
+        }
+        let batch: Vec<&Submission> = fresh.iter().map(|&i| &subs[i]).collect();
+        match self.insert_submissions(&batch, policy).await {
+            Ok(views) => {
+                for (i, v) in fresh.iter().zip(views) {
+                    results[*i] = Some(Ok(Created::New(v)));
+                }
+            }
+            Err(e) if fresh.len() == 1 => {
+                results[fresh[0]] = Some(self.after_failed_insert(e, batch[0]).await)
+            }
+            Err(_) => {
+                for &i in &fresh {
+                    let r = match self.insert_submissions(&[&subs[i]], policy).await {
+                        Ok(mut v) => v
+                            .pop()
+                            .map(Created::New)
+                            .ok_or(StoreError::NotFound("ticket")),
+                        Err(e) => self.after_failed_insert(e, &subs[i]).await,
+                    };
+                    results[i] = Some(r);
+                }
+            }
+        }
+        for i in repeats {
+            let r = match &subs[i].idem {
+                Some(idem) => self.replay_idempotent(idem).await.and_then(|v| {
+                    v.map(Created::Replayed)
+                        .ok_or(StoreError::NotFound("ticket"))
+                }),
+                None => Err(StoreError::NotFound("ticket")),
+            };
+            results[i] = Some(r);
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(StoreError::NotFound("ticket"))))
+            .collect()
+    }
+
+    /// A failed insert of one submission: if another request claimed the same idempotency key
+    /// meanwhile, answer with its ticket.
+    async fn after_failed_insert(&self, e: StoreError, s: &Submission) -> StoreResult<Created> {
+        match (&e, &s.idem) {
+            (
+                StoreError::Conflict {
+                    field: Some("Idempotency-Key"),
+                    ..
+                },
+                Some(idem),
+            ) => self
+                .replay_idempotent(idem)
+                .await?
+                .map(Created::Replayed)
+                .ok_or(e),
+            _ => Err(e),
+        }
+    }
+
+    async fn insert_submissions(
+        &self,
+        batch: &[&Submission],
+        policy: &TicketPolicy,
+    ) -> StoreResult<Vec<TicketView>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
         }
         let txn = self.begin().await?;
-        let at = t.at;
-        let (view, _) = insert_ticket(&txn, t, policy).await?;
-        if let Some(i) = &idem {
-            let claimed = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-                key: Set(i.key.clone()),
-                request_digest: Set(i.request_digest.clone()),
-                ticket_id: Set(view.ticket.id),
-                created_at: Set(at),
+        let created = insert_tickets(
+            &txn,
+            batch.iter().map(|s| s.ticket.clone()).collect(),
+            policy,
+        )
+        .await?;
+        let keys: Vec<idempotency_key::ActiveModel> = batch
+            .iter()
+            .zip(&created)
+            .filter_map(|(s, (v, _))| {
+                s.idem.as_ref().map(|i| idempotency_key::ActiveModel {
+                    key: Set(i.key.clone()),
+                    request_digest: Set(i.request_digest.clone()),
+                    ticket_id: Set(v.ticket.id),
+                    created_at: Set(s.ticket.at),
+                })
             })
-            .on_conflict_do_nothing()
-            .exec(&txn)
-            .await?;
-            if matches!(claimed, sea_orm::TryInsertResult::Conflicted) {
-                // A concurrent request with the same key won the race: drop ours, answer theirs.
+            .collect();
+        let expected = keys.len() as u64;
+        if expected > 0 {
+            let claimed = idempotency_key::Entity::insert_many(keys)
+                .on_conflict_do_nothing()
+                .exec_without_returning(&txn)
+                .await?;
+            if !matches!(claimed, sea_orm::TryInsertResult::Inserted(n) if n == expected) {
+                // A concurrent request with the same key committed first.
                 txn.rollback().await?;
-                let first = self
-                    .replay_idempotent(i)
-                    .await?
-                    .ok_or(StoreError::NotFound("ticket"))?;
-                return Ok(Created::Replayed(first));
+                return Err(StoreError::conflict(
+                    "Idempotency-Key",
+                    "claimed by a concurrent request",
+                ));
             }
         }
         txn.commit().await?;
-        Ok(Created::New(view))
+        Ok(created.into_iter().map(|(v, _)| v).collect())
     }
 
-    async fn replay_idempotent(&self, i: &Idempotency) -> StoreResult<Option<TicketView>> {
-        let Some(k) = idempotency_key::Entity::find_by_id(i.key.clone())
-            .one(self.read())
-            .await?
-        else {
-            return Ok(None);
-        };
+    /// The first ticket of an idempotency key, if this request is the same as the first.
+    async fn replay_of(
+        &self,
+        k: &idempotency_key::Model,
+        i: &Idempotency,
+    ) -> StoreResult<TicketView> {
         if k.request_digest != i.request_digest {
             return Err(StoreError::conflict(
                 "Idempotency-Key",
                 "this Idempotency-Key was already used for a different request",
             ));
         }
-        load_view(self.read(), k.ticket_id, false).await
+        load_view(self.read(), k.ticket_id, false)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))
+    }
+
+    async fn replay_idempotent(&self, i: &Idempotency) -> StoreResult<Option<TicketView>> {
+        match idempotency_key::Entity::find_by_id(i.key.clone())
+            .one(self.read())
+            .await?
+        {
+            Some(k) => self.replay_of(&k, i).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     pub async fn ticket(&self, id: i64) -> StoreResult<Option<TicketView>> {

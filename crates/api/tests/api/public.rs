@@ -367,3 +367,47 @@ async fn surveys_open_on_resolution(b: Backend) {
     assert_eq!(r.status, StatusCode::CONFLICT, "locked once closed");
 }
 on_both!(surveys_open_on_resolution);
+
+/// Submissions arriving together are committed together; each still gets its own ticket, its
+/// own customer record and its own working link.
+async fn concurrent_submissions_each_get_their_own_ticket(b: Backend) {
+    let app = TestApp::start(b).await;
+    let mut handles = Vec::new();
+    for i in 0..40 {
+        let (client, base) = (app.client.clone(), app.base.clone());
+        handles.push(tokio::spawn(async move {
+            let body = json!({"name": format!("C{i}"), "email": format!("c{}@example.com", i % 7), "subject": format!("s{i}"), "body": format!("body {i}")});
+            let r = client.post(format!("{base}/api/v1/public/tickets")).header("Idempotency-Key", format!("k{i}")).json(&body).send().await.ok()?;
+            let v: serde_json::Value = r.json().await.ok()?;
+            Some((i, v["reference"].as_str()?.to_owned(), v["access_token"].as_str()?.to_owned()))
+        }));
+    }
+    let mut refs = std::collections::HashSet::new();
+    for h in handles {
+        let (i, reference, token) = h
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("a submission failed"));
+        let v = app
+            .get(&format!("/api/v1/public/tickets/{reference}"), Some(&token))
+            .await;
+        assert_eq!(v.status, StatusCode::OK);
+        assert_eq!(v.body["subject"], format!("s{i}"));
+        assert_eq!(v.body["messages"][0]["body"], format!("body {i}"));
+        refs.insert(reference);
+    }
+    assert_eq!(refs.len(), 40);
+    let admin = app.admin().await;
+    let q = app
+        .get("/api/v1/tickets?q=c3%40example.com&limit=100", Some(&admin))
+        .await;
+    let customer_ids: std::collections::HashSet<i64> = q.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["customer"]["id"].as_i64())
+        .collect();
+    assert_eq!(customer_ids.len(), 1, "one customer per e-mail");
+}
+on_both!(concurrent_submissions_each_get_their_own_ticket);

@@ -151,7 +151,10 @@ async fn metrics_are_exact_and_agree_with_the_events(b: Backend) {
     // Waiting: new Fri 16:00-Mon 10:00 (66 h), open Mon 15-16 (1 h), open Tue 09-11 (2 h).
     assert_eq!(m["requester_wait_s"], 69 * h);
     assert_eq!(m["requester_wait_business_s"], (1 + 1 + 1 + 2) * h);
-    assert!(d.body["ticket"].is_null(), "ticket fields are at the top level");
+    assert!(
+        d.body["ticket"].is_null(),
+        "ticket fields are at the top level"
+    );
     assert_eq!(d.body["first_response_at"], "2026-03-09T10:00:00Z");
 
     // The denormalised row equals the state rebuilt from the events alone.
