@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 #[derive(RustEmbed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../web/dist"]
+#[folder = "$OUT_DIR/web"]
 #[allow_missing = true]
 struct Assets;
 
