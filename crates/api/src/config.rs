@@ -164,6 +164,42 @@ pub struct Config {
     )]
     pub submission_writers: usize,
 
+    /// Seconds between SLA scans (clocks that run out with no event on the ticket).
+    #[arg(
+        long,
+        env = "HELPDESK_SLA_SCAN_INTERVAL",
+        default_value_t = 30,
+        global = true
+    )]
+    pub sla_scan_interval: u64,
+
+    /// Deliver SLA alerts to this URL (JSON, signed with HELPDESK_WEBHOOK_SECRET).
+    #[arg(long, env = "HELPDESK_WEBHOOK_URL", global = true)]
+    pub webhook_url: Option<String>,
+
+    /// Key for the webhook's HMAC-SHA256 signature header; required with HELPDESK_WEBHOOK_URL.
+    #[arg(
+        long,
+        env = "HELPDESK_WEBHOOK_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub webhook_secret: Option<String>,
+
+    /// Send alert e-mails to the assignee and managers through this SMTP server
+    /// (smtp://host:port, smtp://user:pass@host:587?tls=required, smtps://host:465).
+    #[arg(long, env = "HELPDESK_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of alert e-mails.
+    #[arg(
+        long,
+        env = "HELPDESK_SMTP_FROM",
+        default_value = "Helpdesk <helpdesk@localhost>",
+        global = true
+    )]
+    pub smtp_from: String,
+
     /// Log format: `text` or `json`.
     #[arg(
         long,

@@ -95,6 +95,7 @@ async fn update_customer(
         p.add("notes", "must be at most 10000 characters");
     }
     p.finish()?;
+    let tier_changed = tier.is_some();
     let c = state
         .store
         .update_customer(
@@ -107,5 +108,13 @@ async fn update_customer(
             now(),
         )
         .await?;
+    if tier_changed {
+        // A VIP may have a policy of their own: measure their open tickets again.
+        for (t, _) in state.store.customer_tickets(c.id, None, 100).await? {
+            if !matches!(t.status.as_str(), "resolved" | "closed") {
+                state.sla.changed(t.id).await;
+            }
+        }
+    }
     Ok(Json(customer_out(&state, c).await?))
 }

@@ -156,6 +156,8 @@ async fn submit(
         Created::New(v) => (v, false),
         Created::Replayed(v) => (v, true),
     };
+    // New tickets get their clocks measured by the next scan, which this brings forward.
+    state.sla.wake.notify_one();
     let out = Submitted {
         reference: view.reference(),
         status: view.domain()?.status,
@@ -319,22 +321,29 @@ async fn reply(
         )
         .await?
     {
-        Reply::Added(v) => Replied {
-            reference: v.reference(),
-            status: v.domain()?.status,
-            follow_up: None,
-        },
+        Reply::Added(v) => {
+            state.sla.changed(v.ticket.id).await;
+            Replied {
+                reference: v.reference(),
+                status: v.domain()?.status,
+                follow_up: None,
+            }
+        }
         Reply::FollowUp {
             original,
             follow_up,
-        } => Replied {
-            reference: original.reference(),
-            status: original.domain()?.status,
-            follow_up: Some(FollowUp {
-                reference: follow_up.reference(),
-                access_token: follow_token,
-            }),
-        },
+        } => {
+            state.sla.changed(original.ticket.id).await;
+            state.sla.changed(follow_up.ticket.id).await;
+            Replied {
+                reference: original.reference(),
+                status: original.domain()?.status,
+                follow_up: Some(FollowUp {
+                    reference: follow_up.reference(),
+                    access_token: follow_token,
+                }),
+            }
+        }
     };
     Ok((StatusCode::CREATED, Json(out)))
 }

@@ -58,7 +58,11 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = AppState::build(&config).await?;
     ensure_admin(&state, &config).await?;
     let stop = CancellationToken::new();
-    let workers = crate::workers::spawn(&state, &stop);
+    let workers = crate::workers::spawn(
+        &state,
+        &stop,
+        std::time::Duration::from_secs(config.sla_scan_interval.max(1)),
+    );
     let app = crate::app::router(state.clone());
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await

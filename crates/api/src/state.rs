@@ -41,6 +41,10 @@ pub struct AppState {
     pub web: Arc<crate::web::WebSource>,
     /// Writes public submissions in group commits.
     pub submitter: Submitter,
+    pub sla: crate::sla::SlaEngine,
+    pub live: crate::live::LiveBus,
+    /// Where alerts are delivered besides the browser.
+    pub senders: Vec<crate::delivery::Sender>,
 }
 
 const SECRET_KEY: &str = "installation_secret";
@@ -84,6 +88,28 @@ impl AppState {
             1
         };
         let submitter = Submitter::start(store.clone(), policy, writers);
+        let mut senders = Vec::new();
+        if let Some(url) = &config.webhook_url {
+            let secret = config
+                .webhook_secret
+                .clone()
+                .filter(|s| !s.is_empty())
+                .context("HELPDESK_WEBHOOK_SECRET is required with HELPDESK_WEBHOOK_URL")?;
+            senders.push(crate::delivery::Sender::Webhook(
+                crate::delivery::Webhook::new(url.clone(), secret)?,
+            ));
+        }
+        if let Some(url) = &config.smtp_url {
+            senders.push(crate::delivery::Sender::Email(
+                crate::delivery::Mailer::new(url, &config.smtp_from)
+                    .context("HELPDESK_SMTP_URL / HELPDESK_SMTP_FROM")?,
+            ));
+        }
+        let deliveries = helpdesk_store::sla::Deliveries {
+            webhook: config.webhook_url.is_some(),
+            email: config.smtp_url.is_some(),
+        };
+        let sla = crate::sla::SlaEngine::new(store.clone(), deliveries);
         let public_limiter = NonZeroU32::new(config.rate_limit_public)
             .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n))));
         Ok(AppState {
@@ -100,6 +126,9 @@ impl AppState {
                 dir: config.web_dir.clone(),
             }),
             submitter,
+            sla,
+            live: crate::live::LiveBus::default(),
+            senders,
         })
     }
 }

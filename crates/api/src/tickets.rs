@@ -9,7 +9,7 @@ use helpdesk_auth::{random_token, token_digest};
 use helpdesk_store::Store;
 use helpdesk_store::customers::CustomerInput;
 use helpdesk_store::tickets::{
-    AssigneeFilter, Created, NewTicket, QueueFilter, TicketDetail, Write,
+    AssigneeFilter, Created, NewTicket, QueueFilter, QueuePos, QueueSort, TicketDetail, Write,
 };
 use helpdesk_tickets::{
     Actor, Channel, CloseReason, Priority, Status, TicketMetrics, Tier, Timeline,
@@ -52,12 +52,18 @@ pub struct QueueQuery {
     customer_id: Option<String>,
     /// Matches a reference (`HD-1042`) or words of the subject, the customer's name or e-mail.
     q: Option<String>,
+    /// `breached`: only tickets past an SLA target.
+    sla: Option<String>,
+    /// Only tickets with an SLA target within this many minutes (overdue ones included).
+    due_within: Option<String>,
+    /// `newest` (default) or `due`: most urgent SLA target first.
+    sort: Option<String>,
     cursor: Option<String>,
     /// Page size, 1 to 100 (default 50).
     limit: Option<String>,
 }
 
-/// The agent queue, newest first.
+/// The agent queue, newest first or most urgent first.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])), params(QueueQuery),
     responses((status = 200, body = Page<TicketOut>), (status = 422, body = crate::error::Problem)))]
 async fn list_tickets(
@@ -108,16 +114,54 @@ async fn list_tickets(
             }
         },
     };
+    let sort = match q.sort.as_deref() {
+        None | Some("") | Some("newest") => QueueSort::Newest,
+        Some("due") => QueueSort::DueFirst,
+        Some(_) => {
+            p.add("sort", "must be newest or due");
+            QueueSort::Newest
+        }
+    };
     let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => match decode_cursor(c) {
-            Ok(pos) => Some(pos),
-            Err(_) => {
-                p.add("cursor", "is not a cursor this server gave out");
+            Ok(pos)
+                if matches!(
+                    (pos, sort),
+                    (QueuePos::Newest(..), QueueSort::Newest)
+                        | (QueuePos::Due(..), QueueSort::DueFirst)
+                ) =>
+            {
+                Some(pos)
+            }
+            _ => {
+                p.add(
+                    "cursor",
+                    "is not a cursor this server gave out for this sort",
+                );
                 None
             }
         },
         None => None,
     };
+    let now = now();
+    let mut due_by = None;
+    match q.sla.as_deref() {
+        None | Some("") => {}
+        Some("breached") => due_by = Some(now),
+        Some(_) => p.add("sla", "must be breached"),
+    }
+    if let Some(m) = q.due_within.as_deref().filter(|m| !m.is_empty()) {
+        match m.parse::<i64>() {
+            Ok(m) if (0..=525_600).contains(&m) => {
+                due_by = Some(
+                    due_by.map_or(now + chrono::Duration::minutes(m), |d: DateTime<Utc>| {
+                        d.min(now + chrono::Duration::minutes(m))
+                    }),
+                )
+            }
+            _ => p.add("due_within", "must be a number of minutes from 0 to 525600"),
+        }
+    }
     p.finish()?;
     let filter = QueueFilter {
         statuses,
@@ -126,6 +170,8 @@ async fn list_tickets(
         category: q.category.filter(|c| !c.is_empty()),
         customer_id,
         q: q.q,
+        due_by,
+        sort,
         after,
         limit,
     };
@@ -137,7 +183,7 @@ async fn list_tickets(
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(Page {
         items,
-        next_cursor: page.next.map(|(at, id)| encode_cursor(at, id)),
+        next_cursor: page.next.map(encode_cursor),
     }))
 }
 
@@ -287,6 +333,20 @@ pub struct TicketDetailOut {
     pub survey: Option<SurveyOut>,
     /// The customer's other tickets, newest first.
     pub customer_history: Vec<HistoryItem>,
+    /// The ticket's SLA clocks under its policy, and its alerts that are not cleared.
+    pub sla: SlaOut,
+    /// The ticket's life as stretches of one status each, oldest first (the clocks run in
+    /// `new`, `open` and `on_hold`, and pause in `pending`).
+    pub timeline: Vec<helpdesk_tickets::StatusInterval>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlaOut {
+    /// The policy that applies, by name; `null` when none matches the ticket.
+    pub policy: Option<String>,
+    pub hours: Option<helpdesk_tickets::Clock>,
+    pub clocks: Vec<helpdesk_tickets::SlaClock>,
+    pub alerts: Vec<crate::sla::AlertOut>,
 }
 
 pub async fn load_detail(store: &Store, id: i64) -> ApiResult<TicketDetail> {
@@ -326,6 +386,25 @@ async fn get_ticket(
     let timeline = Timeline::from_events(&events)?;
     let calendar = business_calendar(&state.store).await?;
     let metrics = TicketMetrics::compute(&timeline, &calendar, now());
+    let policies = crate::sla::policies(&state.store).await?;
+    let tier = d.view.customer.tier.parse().unwrap_or_default();
+    let policy = helpdesk_tickets::sla::select_policy(&policies, timeline.ticket.priority, tier);
+    let clocks = policy
+        .map(|p| helpdesk_tickets::sla::clocks(&timeline, p, &calendar, now()))
+        .unwrap_or_default();
+    let alerts = state
+        .store
+        .ticket_alerts(id)
+        .await?
+        .iter()
+        .map(|a| crate::sla::AlertOut::new(a, &d.view.ticket))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let sla = SlaOut {
+        policy: policy.map(|p| p.name.clone()),
+        hours: policy.map(|p| p.hours),
+        clocks,
+        alerts,
+    };
     let names = author_names(&state.store, &d.messages).await?;
     let name_of = |id: Option<i64>| {
         id.and_then(|id| names.iter().find(|(u, _)| *u == id).map(|(_, n)| n.clone()))
@@ -358,6 +437,8 @@ async fn get_ticket(
             .collect(),
         metrics,
         survey: d.survey.as_ref().map(SurveyOut::from),
+        sla,
+        timeline: timeline.intervals.clone(),
         customer_history: history
             .iter()
             .map(|(t, s)| HistoryItem::new(t, s.as_ref()))
@@ -424,7 +505,18 @@ async fn update_ticket(
             Ok(((), events.into_iter().map(Write::bare).collect()))
         })
         .await?;
-    Ok(Json(TicketOut::from_view(&m.view)?))
+    Ok(Json(after_change(&state, m.view).await?))
+}
+
+/// Measures the ticket's SLA clocks again after a change (a reply clears its alert at once)
+/// and returns the ticket as it then stands.
+pub async fn after_change(
+    state: &AppState,
+    view: helpdesk_store::tickets::TicketView,
+) -> ApiResult<TicketOut> {
+    state.sla.changed(view.ticket.id).await;
+    let fresh = state.store.ticket(view.ticket.id).await?.unwrap_or(view);
+    TicketOut::from_view(&fresh)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -479,7 +571,7 @@ async fn add_message(
         StatusCode::CREATED,
         Json(MessageAdded {
             message: MessageOut::new(&row, Some(staff.user.name.clone())),
-            ticket: TicketOut::from_view(&m.view)?,
+            ticket: after_change(&state, m.view).await?,
         }),
     ))
 }
@@ -518,5 +610,5 @@ async fn transition(
             Ok(((), events.into_iter().map(Write::bare).collect()))
         })
         .await?;
-    Ok(Json(TicketOut::from_view(&m.view)?))
+    Ok(Json(after_change(&state, m.view).await?))
 }

@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, SubsecRound, Utc};
-use helpdesk_store::tickets::{MessageRow, SurveyRow, TicketView};
+use helpdesk_store::tickets::{MessageRow, QueuePos, SurveyRow, TicketView};
 use helpdesk_tickets::{Channel, CloseReason, Priority, Status, Tier};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -47,6 +47,9 @@ pub struct TicketOut {
     pub reopen_count: u32,
     /// The closed ticket this one follows up on.
     pub follow_up_of: Option<i64>,
+    /// The earliest target among the ticket's running SLA clocks (none while paused or
+    /// resolved): what "most urgent first" sorts by.
+    pub sla_due_at: Option<DateTime<Utc>>,
 }
 
 impl TicketOut {
@@ -77,6 +80,7 @@ impl TicketOut {
             close_reason: d.close_reason,
             reopen_count: d.reopen_count,
             follow_up_of: t.follow_up_of,
+            sla_due_at: t.sla_due_at,
         })
     }
 }
@@ -137,21 +141,39 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// An opaque keyset position: the sort instant (nanoseconds) and the id.
-pub fn encode_cursor(at: DateTime<Utc>, id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}:{id}",
-        at.timestamp_nanos_opt().unwrap_or_default()
-    ))
+/// An opaque keyset position: the sort (`n` newest, `d` most urgent), the sort instant in
+/// nanoseconds (`-` for none) and the id.
+pub fn encode_cursor(pos: QueuePos) -> String {
+    let nanos = |t: DateTime<Utc>| t.timestamp_nanos_opt().unwrap_or_default().to_string();
+    let raw = match pos {
+        QueuePos::Newest(at, id) => format!("n:{}:{id}", nanos(at)),
+        QueuePos::Due(due, id) => {
+            format!("d:{}:{id}", due.map(nanos).unwrap_or_else(|| "-".into()))
+        }
+    };
+    URL_SAFE_NO_PAD.encode(raw)
 }
 
-pub fn decode_cursor(cursor: &str) -> ApiResult<(DateTime<Utc>, i64)> {
+pub fn decode_cursor(cursor: &str) -> ApiResult<QueuePos> {
     let bad = || ApiError::invalid("cursor", "is not a cursor this server gave out");
     let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let raw = String::from_utf8(raw).map_err(|_| bad())?;
-    let (nanos, id) = raw.split_once(':').ok_or_else(bad)?;
-    let at = DateTime::from_timestamp_nanos(nanos.parse().map_err(|_| bad())?);
-    Ok((at, id.parse().map_err(|_| bad())?))
+    let mut parts = raw.splitn(3, ':');
+    let (Some(kind), Some(at), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let id: i64 = id.parse().map_err(|_| bad())?;
+    let at = match at {
+        "-" => None,
+        n => Some(DateTime::from_timestamp_nanos(
+            n.parse().map_err(|_| bad())?,
+        )),
+    };
+    match (kind, at) {
+        ("n", Some(at)) => Ok(QueuePos::Newest(at, id)),
+        ("d", due) => Ok(QueuePos::Due(due, id)),
+        _ => Err(bad()),
+    }
 }
 
 #[cfg(test)]
@@ -161,9 +183,15 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let at = DateTime::from_timestamp_nanos(1_772_442_000_123_456_000);
-        let c = encode_cursor(at, 77);
-        assert_eq!(decode_cursor(&c).ok(), Some((at, 77)));
+        for pos in [
+            QueuePos::Newest(at, 77),
+            QueuePos::Due(Some(at), 3),
+            QueuePos::Due(None, 9),
+        ] {
+            assert_eq!(decode_cursor(&encode_cursor(pos)).ok(), Some(pos));
+        }
         assert!(decode_cursor("not-a-cursor").is_err());
+        assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("n:-:1")).is_err());
         assert!(decode_cursor(&URL_SAFE_NO_PAD.encode("1:x")).is_err());
     }
 }

@@ -38,8 +38,20 @@ where
 }
 
 /// Starts the background tasks; they stop when `stop` is cancelled.
-pub fn spawn(state: &AppState, stop: &CancellationToken) -> Vec<JoinHandle<()>> {
-    let mut handles = Vec::new();
+pub fn spawn(
+    state: &AppState,
+    stop: &CancellationToken,
+    sla_interval: Duration,
+) -> Vec<JoinHandle<()>> {
+    let mut handles = state.live.spawn_reader(state.store.clone(), stop.clone());
+    handles.push(state.sla.clone().spawn(sla_interval, stop.clone()));
+    for sender in &state.senders {
+        handles.push(crate::delivery::spawn(
+            state.store.clone(),
+            sender.clone(),
+            stop.clone(),
+        ));
+    }
     let s = state.clone();
     handles.push(every(
         "auto_close",

@@ -13,4 +13,4 @@ pub use password::{
     MIN_PASSWORD_LEN, PasswordError, hash_password, validate_password, verify_password,
 };
 pub use role::Role;
-pub use token::{derive_token, digest_matches, random_token, token_digest};
+pub use token::{derive_token, digest_matches, hmac_sha256_hex, random_token, token_digest};

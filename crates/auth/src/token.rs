@@ -44,6 +44,19 @@ pub fn derive_token(secret: &[u8], context: &[&[u8]]) -> String {
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
+/// HMAC-SHA256 of `message` under `secret`, as lowercase hex (webhook signatures).
+pub fn hmac_sha256_hex(secret: &[u8], message: &[u8]) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
+        return String::new();
+    };
+    mac.update(message);
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +79,15 @@ mod tests {
         assert_eq!(d.len(), 64);
         assert!(digest_matches(&t, &d));
         assert!(!digest_matches(&random_token(), &d));
+    }
+
+    #[test]
+    fn hmac_matches_the_rfc_4231_test_vector() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            hmac_sha256_hex(b"Jefe", b"what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]

@@ -112,6 +112,9 @@ pub mod ticket {
         pub closed_at: Option<DateTimeUtc>,
         pub close_reason: Option<String>,
         pub reopen_count: i32,
+        pub sla_next_check_at: Option<DateTimeUtc>,
+        pub sla_due_at: Option<DateTimeUtc>,
+        pub version: i32,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -207,6 +210,69 @@ pub mod setting {
         pub key: String,
         pub value: Json,
         pub updated_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod sla_alert {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sla_alerts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub ticket_id: i64,
+        pub metric: String,
+        pub cycle: i32,
+        pub level: String,
+        pub due_at: DateTimeUtc,
+        pub raised_at: DateTimeUtc,
+        pub acked_at: Option<DateTimeUtc>,
+        pub acked_by: Option<i64>,
+        pub cleared_at: Option<DateTimeUtc>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod live_event {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "live_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub kind: String,
+        pub ticket_id: Option<i64>,
+        pub payload: Json,
+        pub created_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod outbox {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub channel: String,
+        pub payload: Json,
+        pub created_at: DateTimeUtc,
+        pub attempts: i32,
+        pub next_attempt_at: DateTimeUtc,
+        pub delivered_at: Option<DateTimeUtc>,
+        pub failed_at: Option<DateTimeUtc>,
+        pub last_error: Option<String>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -145,7 +145,7 @@ impl Store {
                 at: t.created_at,
             };
             let (view, mut state) =
-                insert_ticket(&txn, new, policy)
+                insert_ticket(&txn, new, policy, false)
                     .await
                     .map_err(|e| match e {
                         StoreError::Domain(d) => ImportError::Invalid {
@@ -166,7 +166,7 @@ impl Store {
                 .into_iter()
                 .map(|(event, text)| Write { event, text })
                 .collect();
-            apply_writes(&txn, &view, &state, writes).await?;
+            apply_writes(&txn, &view, &state, writes, false).await?;
             ticket_ids.push(view.ticket.id);
         }
         txn.commit().await?;

@@ -9,8 +9,10 @@ pub mod entity;
 mod error;
 pub mod group_commit;
 pub mod import;
+pub mod live;
 pub mod sessions;
 pub mod settings;
+pub mod sla;
 pub mod tickets;
 pub mod users;
 
@@ -56,6 +58,8 @@ pub struct Store {
     read: DatabaseConnection,
     write: DatabaseConnection,
     backend: DbBackend,
+    url: String,
+    wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -68,6 +72,8 @@ impl Store {
                 read,
                 write,
                 backend: DbBackend::Sqlite,
+                url: url.to_owned(),
+                wake: Default::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut opts = ConnectOptions::new(url);
@@ -84,6 +90,8 @@ impl Store {
                 read: pool.clone(),
                 write: pool,
                 backend: DbBackend::Postgres,
+                url: url.to_owned(),
+                wake: Default::default(),
             })
         } else {
             Err(StoreError::Config(format!(

@@ -16,7 +16,7 @@ use sea_orm::{
 
 use crate::customers::{Customer, CustomerInput, upsert_customers};
 use crate::entity::{customer, idempotency_key, message, survey, ticket, ticket_event};
-use crate::{Store, StoreError, StoreResult, parse_stored};
+use crate::{Store, StoreError, StoreResult, live, parse_stored};
 
 pub use message::Model as MessageRow;
 pub use survey::Model as SurveyRow;
@@ -150,15 +150,35 @@ pub struct QueueFilter {
     pub category: Option<String>,
     pub customer_id: Option<i64>,
     pub q: Option<String>,
-    /// Continue after this `(created_at, id)`, newest first.
-    pub after: Option<(DateTime<Utc>, i64)>,
+    /// Only tickets whose earliest running SLA target is at or before this instant
+    /// ("breached": now; "due within N minutes": now + N).
+    pub due_by: Option<DateTime<Utc>>,
+    pub sort: QueueSort,
+    /// Continue after this position (of the same sort).
+    pub after: Option<QueuePos>,
     pub limit: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum QueueSort {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Most urgent SLA target first; tickets with no running clock last.
+    DueFirst,
+}
+
+/// A keyset position in the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueuePos {
+    Newest(DateTime<Utc>, i64),
+    Due(Option<DateTime<Utc>>, i64),
 }
 
 pub struct Page<T> {
     pub items: Vec<T>,
     /// The position to continue from, when there is more.
-    pub next: Option<(DateTime<Utc>, i64)>,
+    pub next: Option<QueuePos>,
 }
 
 /// A ticket with everything an agent sees on its page.
@@ -232,13 +252,33 @@ fn state_into(am: &mut ticket::ActiveModel, t: &Ticket) -> StoreResult<()> {
     am.closed_at = Set(t.closed_at);
     am.close_reason = Set(t.close_reason.map(|r| r.as_str().to_owned()));
     am.reopen_count = Set(i32::try_from(t.reopen_count).unwrap_or(i32::MAX));
+    // Any change may start, stop or move an SLA clock: the alert engine looks again.
+    am.sla_next_check_at = Set(Some(t.updated_at));
     Ok(())
+}
+
+/// The live event that tells browsers a ticket changed.
+fn ticket_live_event(change: &str, row: &TicketRow) -> live::LiveEvent {
+    live::LiveEvent {
+        kind: "ticket",
+        ticket_id: Some(row.id),
+        payload: serde_json::json!({
+            "change": change,
+            "id": row.id,
+            "reference": reference(row.id),
+            "subject": row.subject,
+            "status": row.status,
+            "priority": row.priority,
+            "assignee_id": row.assignee_id,
+            "updated_at": row.updated_at,
+        }),
+    }
 }
 
 /// Writes events (and the messages and survey answers they carry) for several tickets, with
 /// one statement per table rather than one per row. Returns the ids of the messages added,
 /// per ticket, in order.
-async fn append_many(
+pub(crate) async fn append_many(
     db: &DatabaseTransaction,
     batch: Vec<(i64, Vec<Write>)>,
 ) -> StoreResult<Vec<Vec<i64>>> {
@@ -388,6 +428,7 @@ pub(crate) async fn insert_tickets(
     db: &DatabaseTransaction,
     tickets: Vec<NewTicket>,
     policy: &TicketPolicy,
+    publish: bool,
 ) -> StoreResult<Vec<(TicketView, Ticket)>> {
     if tickets.is_empty() {
         return Ok(Vec::new());
@@ -414,6 +455,7 @@ pub(crate) async fn insert_tickets(
             follow_up_of: Set(t.follow_up_of),
             external_id: Set(t.external_id.clone()),
             created_at: Set(t.at),
+            version: Set(0),
             ..Default::default()
         };
         state_into(&mut am, &state)?;
@@ -457,6 +499,13 @@ pub(crate) async fn insert_tickets(
         ));
     }
     append_many(db, appends).await?;
+    if publish && let Some((first, _)) = out.first() {
+        let events = out
+            .iter()
+            .map(|(v, _)| ticket_live_event("created", &v.ticket))
+            .collect();
+        live::publish(db, events, first.ticket.created_at).await?;
+    }
     Ok(out)
 }
 
@@ -465,19 +514,22 @@ pub(crate) async fn insert_ticket(
     db: &DatabaseTransaction,
     t: NewTicket,
     policy: &TicketPolicy,
+    publish: bool,
 ) -> StoreResult<(TicketView, Ticket)> {
-    insert_tickets(db, vec![t], policy)
+    insert_tickets(db, vec![t], policy, publish)
         .await?
         .pop()
         .ok_or(StoreError::NotFound("ticket"))
 }
 
-/// Applies further events to a ticket inserted in the same transaction (imports).
+/// Writes a command's events and the ticket's new state; `publish` tells browsers (imports
+/// stay quiet rather than flood every open queue).
 pub(crate) async fn apply_writes(
     db: &DatabaseTransaction,
     view: &TicketView,
     state: &Ticket,
     writes: Vec<Write>,
+    publish: bool,
 ) -> StoreResult<Vec<i64>> {
     let ids = append_many(db, vec![(view.ticket.id, writes)])
         .await?
@@ -485,7 +537,11 @@ pub(crate) async fn apply_writes(
         .unwrap_or_default();
     let mut am: ticket::ActiveModel = view.ticket.clone().into();
     state_into(&mut am, state)?;
-    am.update(db).await?;
+    am.version = Set(view.ticket.version + 1);
+    let row = am.update(db).await?;
+    if publish {
+        live::publish(db, vec![ticket_live_event("updated", &row)], row.updated_at).await?;
+    }
     Ok(ids)
 }
 
@@ -631,6 +687,7 @@ impl Store {
             &txn,
             batch.iter().map(|s| s.ticket.clone()).collect(),
             policy,
+            true,
         )
         .await?;
         let keys: Vec<idempotency_key::ActiveModel> = batch
@@ -660,7 +717,7 @@ impl Store {
                 ));
             }
         }
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok(created.into_iter().map(|(v, _)| v).collect())
     }
 
@@ -739,11 +796,11 @@ impl Store {
                 message_ids: Vec::new(),
             });
         }
-        let message_ids = apply_writes(&txn, &view, &state, writes).await?;
+        let message_ids = apply_writes(&txn, &view, &state, writes, true).await?;
         let view = load_view(&txn, id, false)
             .await?
             .ok_or(StoreError::NotFound("ticket"))?;
-        txn.commit().await?;
+        self.commit(txn).await?;
         Ok(Mutated {
             out,
             view,
@@ -810,12 +867,19 @@ impl Store {
         let at = state.next_instant(at);
         let outcome = state.customer_message(at, policy)?;
         let follow_up = outcome.follow_up_required;
-        apply_writes(&txn, &view, &state, Write::with_text(outcome.events, body)).await?;
+        apply_writes(
+            &txn,
+            &view,
+            &state,
+            Write::with_text(outcome.events, body),
+            true,
+        )
+        .await?;
         let original = load_view(&txn, id, false)
             .await?
             .ok_or(StoreError::NotFound("ticket"))?;
         if !follow_up {
-            txn.commit().await?;
+            self.commit(txn).await?;
             return Ok(Reply::Added(original));
         }
         let subject = format!("Re: {}", original.ticket.subject);
@@ -836,8 +900,8 @@ impl Store {
             external_id: None,
             at,
         };
-        let (follow_up, _) = insert_ticket(&txn, new, policy).await?;
-        txn.commit().await?;
+        let (follow_up, _) = insert_ticket(&txn, new, policy, true).await?;
+        self.commit(txn).await?;
         Ok(Reply::FollowUp {
             original,
             follow_up: Box::new(follow_up),
@@ -867,26 +931,54 @@ impl Store {
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
             cond = cond.add(search_condition(q));
         }
-        if let Some((at, id)) = f.after {
-            cond = cond.add(
-                Condition::any().add(ticket::Column::CreatedAt.lt(at)).add(
+        if let Some(by) = f.due_by {
+            cond = cond.add(ticket::Column::SlaDueAt.lte(by));
+        }
+        use ticket::Column as C;
+        match f.after {
+            Some(QueuePos::Newest(at, id)) => {
+                cond = cond.add(
+                    Condition::any()
+                        .add(C::CreatedAt.lt(at))
+                        .add(Condition::all().add(C::CreatedAt.eq(at)).add(C::Id.lt(id))),
+                );
+            }
+            Some(QueuePos::Due(Some(due), id)) => {
+                cond = cond.add(
+                    Condition::any()
+                        .add(C::SlaDueAt.gt(due))
+                        .add(Condition::all().add(C::SlaDueAt.eq(due)).add(C::Id.gt(id)))
+                        .add(C::SlaDueAt.is_null()),
+                );
+            }
+            Some(QueuePos::Due(None, id)) => {
+                cond = cond.add(
                     Condition::all()
-                        .add(ticket::Column::CreatedAt.eq(at))
-                        .add(ticket::Column::Id.lt(id)),
-                ),
-            );
+                        .add(C::SlaDueAt.is_null())
+                        .add(C::Id.gt(id)),
+                );
+            }
+            None => {}
         }
         let limit = f.limit.clamp(1, 200);
-        let mut rows = ticket::Entity::find()
-            .filter(cond)
-            .order_by_desc(ticket::Column::CreatedAt)
-            .order_by_desc(ticket::Column::Id)
-            .limit(limit + 1)
-            .all(self.read())
-            .await?;
+        let q = ticket::Entity::find().filter(cond);
+        let q = match f.sort {
+            QueueSort::Newest => q.order_by_desc(C::CreatedAt).order_by_desc(C::Id),
+            QueueSort::DueFirst => q
+                .order_by_with_nulls(
+                    C::SlaDueAt,
+                    sea_orm::Order::Asc,
+                    sea_orm::sea_query::NullOrdering::Last,
+                )
+                .order_by_asc(C::Id),
+        };
+        let mut rows = q.limit(limit + 1).all(self.read()).await?;
         let next = if rows.len() as u64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|t| (t.created_at, t.id))
+            rows.last().map(|t| match f.sort {
+                QueueSort::Newest => QueuePos::Newest(t.created_at, t.id),
+                QueueSort::DueFirst => QueuePos::Due(t.sla_due_at, t.id),
+            })
         } else {
             None
         };

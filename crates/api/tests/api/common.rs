@@ -88,13 +88,19 @@ fn rand_suffix() -> u32 {
         % 100_000
 }
 
-pub struct TestApp {
+/// A client of a running server (in this process or another).
+pub struct Api {
     pub base: String,
     pub client: reqwest::Client,
+}
+
+pub struct TestApp {
+    pub api: Api,
     pub state: AppState,
     pub backend: Backend,
     pub database_url: String,
     _dir: tempfile::TempDir,
+    _stop: tokio_util::sync::DropGuard,
 }
 
 pub struct Res {
@@ -128,6 +134,7 @@ impl TestApp {
         config.admin_password = Some(ADMIN_PASSWORD.into());
         config.rate_limit_public = 0;
         config.db_max_connections = 4;
+        config.sla_scan_interval = 1;
         tweak(&mut config);
         let state = AppState::build(&config)
             .await
@@ -139,6 +146,12 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        let stop = tokio_util::sync::CancellationToken::new();
+        helpdesk_api::workers::spawn(
+            &state,
+            &stop,
+            std::time::Duration::from_secs(config.sla_scan_interval.max(1)),
+        );
         let app = router(state.clone());
         tokio::spawn(async move {
             let _ = axum::serve(
@@ -148,12 +161,31 @@ impl TestApp {
             .await;
         });
         TestApp {
-            base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            api: Api {
+                base: format!("http://{addr}"),
+                client: reqwest::Client::new(),
+            },
             state,
             backend,
             database_url: url,
             _dir: dir,
+            _stop: stop.drop_guard(),
+        }
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+impl Api {
+    pub fn remote(base: &str) -> Api {
+        Api {
+            base: base.to_owned(),
+            client: reqwest::Client::new(),
         }
     }
 
@@ -266,4 +298,93 @@ impl TestApp {
             .unwrap_or_default()
             - 1000
     }
+}
+
+/// A server-sent-events client that collects what it receives in the background.
+pub struct SseClient {
+    pub events: std::sync::Arc<std::sync::Mutex<Vec<(String, String, Value)>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SseClient {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl SseClient {
+    /// Connects to `/api/v1/events` and returns once the server answered 200.
+    pub async fn connect(base: &str, token: &str, last_event_id: Option<i64>) -> SseClient {
+        use futures::StreamExt;
+        let mut req =
+            reqwest::Client::new().get(format!("{base}/api/v1/events?access_token={token}"));
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), StatusCode::OK);
+        let events = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let task = tokio::spawn(async move {
+            let mut stream = res.bytes_stream();
+            let mut buf = String::new();
+            while let Some(Ok(chunk)) = stream.next().await {
+                buf.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = buf.find("\n\n") {
+                    let block: String = buf.drain(..end + 2).collect();
+                    let (mut id, mut kind, mut data) =
+                        (String::new(), String::new(), String::new());
+                    for line in block.lines() {
+                        if let Some(v) = line.strip_prefix("id:") {
+                            id = v.trim().to_owned();
+                        } else if let Some(v) = line.strip_prefix("event:") {
+                            kind = v.trim().to_owned();
+                        } else if let Some(v) = line.strip_prefix("data:") {
+                            data.push_str(v.trim());
+                        }
+                    }
+                    if !kind.is_empty() {
+                        let v = serde_json::from_str(&data).unwrap_or(Value::Null);
+                        sink.lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((id, kind, v));
+                    }
+                }
+            }
+        });
+        SseClient { events, task }
+    }
+
+    pub fn received(&self) -> Vec<(String, String, Value)> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits (up to 15 s) until an event satisfies `pred`.
+    pub async fn wait_for(&self, what: &str, pred: impl Fn(&str, &Value) -> bool) -> Value {
+        for _ in 0..150 {
+            if let Some((_, _, v)) = self.received().into_iter().find(|(_, k, v)| pred(k, v)) {
+                return v;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no live event: {what}; received {:?}", self.received());
+    }
+}
+
+/// Polls `f` (up to 15 s) until it returns `Some`.
+pub async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..150 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
 }

@@ -5,5 +5,7 @@ mod common;
 
 mod auth;
 mod import;
+mod instances;
 mod public;
+mod sla;
 mod tickets;

@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::{Backend, TestApp};
+use crate::common::{Api, Backend, TestApp};
 use crate::on_both;
 
 async fn customer_submits_and_follows_only_their_ticket(b: Backend) {
@@ -59,7 +59,7 @@ async fn customer_submits_and_follows_only_their_ticket(b: Backend) {
 
     // Internal notes never reach the customer.
     let admin = app.admin().await;
-    let id = TestApp::id_of(&reference);
+    let id = Api::id_of(&reference);
     app.post(
         &format!("/api/v1/tickets/{id}/messages"),
         Some(&admin),
@@ -258,7 +258,7 @@ async fn a_reply_to_a_closed_ticket_starts_a_linked_follow_up(b: Backend) {
     let app = TestApp::start(b).await;
     let admin = app.admin().await;
     let (reference, token) = app.submit("ayu@example.com", "Aplikasi error").await;
-    let id = TestApp::id_of(&reference);
+    let id = Api::id_of(&reference);
     let r = app
         .post(
             &format!("/api/v1/tickets/{id}/transitions"),
@@ -306,7 +306,7 @@ async fn surveys_open_on_resolution(b: Backend) {
     let app = TestApp::start(b).await;
     let admin = app.admin().await;
     let (reference, token) = app.submit("ayu@example.com", "Refund").await;
-    let id = TestApp::id_of(&reference);
+    let id = Api::id_of(&reference);
     let path = format!("/api/v1/public/tickets/{reference}/survey");
     let r = app.put(&path, Some(&token), json!({"csat": 5})).await;
     assert_eq!(

@@ -3,7 +3,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 
-use crate::common::{Backend, TestApp, pg_admin_url};
+use crate::common::{Api, Backend, TestApp, pg_admin_url};
 use crate::on_both;
 
 fn status(v: &Value) -> &str {
@@ -184,7 +184,7 @@ async fn forbidden_moves_are_409_naming_both_states(b: Backend) {
     let app = TestApp::start(b).await;
     let admin = app.admin().await;
     let (reference, _) = app.submit("ayu@example.com", "x").await;
-    let id = TestApp::id_of(&reference);
+    let id = Api::id_of(&reference);
     let path = format!("/api/v1/tickets/{id}/transitions");
     assert_eq!(
         app.post(&path, Some(&admin), json!({"to": "resolved"}))
@@ -210,7 +210,7 @@ async fn forbidden_moves_are_409_naming_both_states(b: Backend) {
     );
 
     let (other, _) = app.submit("ayu@example.com", "y").await;
-    let path = format!("/api/v1/tickets/{}/transitions", TestApp::id_of(&other));
+    let path = format!("/api/v1/tickets/{}/transitions", Api::id_of(&other));
     let r = app.post(&path, Some(&admin), json!({"to": "closed"})).await;
     assert_eq!(
         (r.status, r.fields()),
@@ -234,7 +234,7 @@ async fn forbidden_moves_are_409_naming_both_states(b: Backend) {
     );
     let r = app
         .post(
-            &format!("/api/v1/tickets/{}/messages", TestApp::id_of(&other)),
+            &format!("/api/v1/tickets/{}/messages", Api::id_of(&other)),
             Some(&admin),
             json!({"body": "hello"}),
         )
@@ -262,7 +262,7 @@ async fn editing_priority_category_tags_and_assignee(b: Backend) {
     let admin = app.admin().await;
     let (agent_id, agent) = app.staff("budi@example.com", "agent").await;
     let (reference, _) = app.submit("ayu@example.com", "x").await;
-    let path = format!("/api/v1/tickets/{}", TestApp::id_of(&reference));
+    let path = format!("/api/v1/tickets/{}", Api::id_of(&reference));
     let r = app.patch(&path, Some(&agent), json!({"priority": "urgent", "category": "Billing", "tags": [" VIP ", "vip", "refund"]})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
@@ -501,7 +501,7 @@ async fn customer_profiles_and_history(b: Backend) {
     let (second, _) = app.submit("AYU@example.com", "Kedua").await;
     let d = app
         .get(
-            &format!("/api/v1/tickets/{}", TestApp::id_of(&second)),
+            &format!("/api/v1/tickets/{}", Api::id_of(&second)),
             Some(&admin),
         )
         .await;
@@ -522,7 +522,7 @@ async fn customer_profiles_and_history(b: Backend) {
     assert_eq!(r.body["tickets"].as_array().map(Vec::len), Some(2));
     let d = app
         .get(
-            &format!("/api/v1/tickets/{}", TestApp::id_of(&first)),
+            &format!("/api/v1/tickets/{}", Api::id_of(&first)),
             Some(&admin),
         )
         .await;

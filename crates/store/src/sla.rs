@@ -1,0 +1,611 @@
+//! The alert engine's storage: which tickets to look at, the alerts themselves (each raised
+//! exactly once, by a unique constraint), and the outbox that delivers them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use helpdesk_tickets::sla::{AlertLevel, SlaMetric, clocks, plan_alerts, select_policy};
+use helpdesk_tickets::{Actor, BusinessCalendar, Event, EventKind, SlaPolicy, Timeline};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+};
+
+use crate::entity::{customer, outbox, sla_alert, ticket, ticket_event, user};
+use crate::live::{self, LiveEvent};
+use crate::tickets::{TicketRow, Write, append_many, event_from_row, reference};
+use crate::{Store, StoreError, StoreResult, parse_stored};
+
+pub use outbox::Model as OutboxRow;
+pub use sla_alert::Model as AlertRow;
+
+/// What the engine measures against.
+#[derive(Debug, Clone)]
+pub struct SlaSettings {
+    pub policies: Vec<SlaPolicy>,
+    pub business: BusinessCalendar,
+}
+
+/// Where raised alerts go besides the browser.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Deliveries {
+    pub webhook: bool,
+    pub email: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Evaluated {
+    pub tickets: usize,
+    pub raised: usize,
+    pub cleared: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertState {
+    /// Neither acknowledged nor cleared.
+    Open,
+    /// Acknowledged, not cleared.
+    Acked,
+    Cleared,
+    All,
+}
+
+const ACTIVE: [&str; 4] = ["new", "open", "pending", "on_hold"];
+
+/// The JSON that describes an alert to browsers, webhooks and e-mails.
+pub fn alert_json(a: &AlertRow, t: &TicketRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": a.id,
+        "ticket_id": a.ticket_id,
+        "metric": a.metric,
+        "level": a.level,
+        "cycle": a.cycle,
+        "due_at": a.due_at,
+        "raised_at": a.raised_at,
+        "acked_at": a.acked_at,
+        "acked_by": a.acked_by,
+        "cleared_at": a.cleared_at,
+        "ticket": {
+            "id": t.id,
+            "reference": reference(t.id),
+            "subject": t.subject,
+            "priority": t.priority,
+            "status": t.status,
+            "assignee_id": t.assignee_id,
+        },
+    })
+}
+
+fn alert_live(change: &str, a: &AlertRow, t: &TicketRow) -> LiveEvent {
+    let mut payload = alert_json(a, t);
+    payload["change"] = change.into();
+    LiveEvent {
+        kind: "alert",
+        ticket_id: Some(t.id),
+        payload,
+    }
+}
+
+impl Store {
+    /// Marks every unresolved ticket for re-evaluation (after a policy or calendar change).
+    pub async fn mark_all_for_sla(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+        let txn = self.begin().await?;
+        let n = ticket::Entity::update_many()
+            .col_expr(ticket::Column::SlaNextCheckAt, Expr::value(now))
+            .filter(ticket::Column::Status.is_in(ACTIVE))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        self.commit(txn).await?;
+        Ok(n)
+    }
+
+    /// Takes up to `limit` tickets whose next check is due and leases them until
+    /// `lease_until`, so that another instance scanning at the same time takes others; if this
+    /// one dies mid-scan, the lease runs out and they are scanned again.
+    pub async fn claim_sla_due(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<i64>> {
+        let (sql, lock) = match self.backend() {
+            DbBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
+            _ => ("?", ""),
+        };
+        let p = |n: usize| {
+            if sql == "$" {
+                format!("${n}")
+            } else {
+                "?".to_string()
+            }
+        };
+        let stmt = format!(
+            "UPDATE tickets SET sla_next_check_at = {} WHERE id IN (SELECT id FROM tickets WHERE sla_next_check_at <= {} ORDER BY sla_next_check_at LIMIT {}{lock}) RETURNING id",
+            p(1),
+            p(2),
+            p(3)
+        );
+        let txn = self.begin().await?;
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(
+                self.backend(),
+                stmt,
+                [
+                    Value::from(lease_until),
+                    Value::from(now),
+                    Value::from(limit as i64),
+                ],
+            ))
+            .await?;
+        txn.commit().await?;
+        rows.iter()
+            .map(|r| r.try_get_by_index::<i64>(0).map_err(StoreError::from))
+            .collect()
+    }
+
+    /// Measures the tickets' SLA clocks, raises the alerts that are due (once), clears those
+    /// whose clock was met or stopped, and schedules each ticket's next check. A ticket that
+    /// changed meanwhile is left alone: the change scheduled it again.
+    pub async fn evaluate_sla(
+        &self,
+        ids: &[i64],
+        settings: &SlaSettings,
+        now: DateTime<Utc>,
+        deliveries: Deliveries,
+    ) -> StoreResult<Evaluated> {
+        let mut out = Evaluated::default();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let rows = ticket::Entity::find()
+            .filter(ticket::Column::Id.is_in(ids.iter().copied()))
+            .all(self.read())
+            .await?;
+        let customer_ids: Vec<i64> = rows.iter().map(|t| t.customer_id).collect();
+        let tiers: HashMap<i64, String> = customer::Entity::find()
+            .filter(customer::Column::Id.is_in(customer_ids))
+            .all(self.read())
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.tier))
+            .collect();
+        let mut events: HashMap<i64, Vec<Event>> = HashMap::new();
+        for e in ticket_event::Entity::find()
+            .filter(ticket_event::Column::TicketId.is_in(ids.iter().copied()))
+            .order_by_asc(ticket_event::Column::Id)
+            .all(self.read())
+            .await?
+        {
+            events
+                .entry(e.ticket_id)
+                .or_default()
+                .push(event_from_row(&e)?);
+        }
+        let mut alerts: HashMap<i64, Vec<AlertRow>> = HashMap::new();
+        for a in sla_alert::Entity::find()
+            .filter(sla_alert::Column::TicketId.is_in(ids.iter().copied()))
+            .all(self.read())
+            .await?
+        {
+            alerts.entry(a.ticket_id).or_default().push(a);
+        }
+
+        let mut quiet = Vec::new();
+        for row in rows {
+            out.tickets += 1;
+            let tl =
+                Timeline::from_events(events.get(&row.id).map(Vec::as_slice).unwrap_or_default())?;
+            let tier = tiers
+                .get(&row.customer_id)
+                .map(|t| parse_stored("tier", t))
+                .transpose()?
+                .unwrap_or_default();
+            let policy = select_policy(&settings.policies, tl.ticket.priority, tier);
+            let cs = policy
+                .map(|p| clocks(&tl, p, &settings.business, now))
+                .unwrap_or_default();
+            let plan = plan_alerts(&cs, now);
+            let existing = alerts.remove(&row.id).unwrap_or_default();
+            let raise: Vec<_> = plan
+                .raise
+                .iter()
+                .filter(|r| {
+                    !existing.iter().any(|a| {
+                        a.metric == r.metric.as_str()
+                            && a.cycle == r.cycle as i32
+                            && a.level == r.level.as_str()
+                    })
+                })
+                .copied()
+                .collect();
+            let clear: Vec<i64> = existing
+                .iter()
+                .filter(|a| a.cleared_at.is_none())
+                .filter(|a| {
+                    let key =
+                        |m: &SlaMetric, c: &u32| m.as_str() == a.metric && *c as i32 == a.cycle;
+                    plan.clear.iter().any(|(m, c)| key(m, c))
+                        || !cs.iter().any(|c| key(&c.metric, &c.cycle))
+                })
+                .map(|a| a.id)
+                .collect();
+            if raise.is_empty() && clear.is_empty() {
+                quiet.push((row.id, row.version, plan.next_check, plan.due_at));
+                continue;
+            }
+            let txn = self.begin().await?;
+            let touched = ticket::Entity::update_many()
+                .col_expr(ticket::Column::SlaNextCheckAt, Expr::value(plan.next_check))
+                .col_expr(ticket::Column::SlaDueAt, Expr::value(plan.due_at))
+                .col_expr(
+                    ticket::Column::UpdatedAt,
+                    Expr::value(row.updated_at.max(now)),
+                )
+                .col_expr(ticket::Column::Version, Expr::value(row.version + 1))
+                .filter(ticket::Column::Id.eq(row.id))
+                .filter(ticket::Column::Version.eq(row.version))
+                .exec(&txn)
+                .await?;
+            if touched.rows_affected != 1 {
+                txn.rollback().await?;
+                continue;
+            }
+            let mut writes = Vec::new();
+            let mut live = Vec::new();
+            for r in &raise {
+                let inserted = sla_alert::Entity::insert(sla_alert::ActiveModel {
+                    ticket_id: Set(row.id),
+                    metric: Set(r.metric.as_str().into()),
+                    cycle: Set(r.cycle as i32),
+                    level: Set(r.level.as_str().into()),
+                    due_at: Set(r.due_at),
+                    raised_at: Set(now),
+                    ..Default::default()
+                })
+                .on_conflict_do_nothing_on([
+                    sla_alert::Column::TicketId,
+                    sla_alert::Column::Metric,
+                    sla_alert::Column::Cycle,
+                    sla_alert::Column::Level,
+                ])
+                .exec(&txn)
+                .await?;
+                // Only the instance whose insert took effect tells anyone.
+                let sea_orm::TryInsertResult::Inserted(ins) = inserted else {
+                    continue;
+                };
+                let Some(a) = sla_alert::Entity::find_by_id(ins.last_insert_id)
+                    .one(&txn)
+                    .await?
+                else {
+                    continue;
+                };
+                writes.push(Write::bare(Event::new(
+                    now,
+                    Actor::System,
+                    EventKind::AlertRaised {
+                        metric: a.metric.clone(),
+                        level: a.level.clone(),
+                    },
+                )));
+                live.push(alert_live("raised", &a, &row));
+                enqueue(&txn, &a, &row, r.level, deliveries, now).await?;
+                out.raised += 1;
+            }
+            if !clear.is_empty() {
+                sla_alert::Entity::update_many()
+                    .col_expr(sla_alert::Column::ClearedAt, Expr::value(now))
+                    .filter(sla_alert::Column::Id.is_in(clear.iter().copied()))
+                    .filter(sla_alert::Column::ClearedAt.is_null())
+                    .exec(&txn)
+                    .await?;
+                for a in sla_alert::Entity::find()
+                    .filter(sla_alert::Column::Id.is_in(clear.iter().copied()))
+                    .all(&txn)
+                    .await?
+                {
+                    writes.push(Write::bare(Event::new(
+                        now,
+                        Actor::System,
+                        EventKind::AlertCleared {
+                            metric: a.metric.clone(),
+                            level: a.level.clone(),
+                        },
+                    )));
+                    live.push(alert_live("cleared", &a, &row));
+                    out.cleared += 1;
+                }
+            }
+            append_many(&txn, vec![(row.id, writes)]).await?;
+            live::publish(&txn, live, now).await?;
+            self.commit(txn).await?;
+        }
+        if !quiet.is_empty() {
+            let txn = self.begin().await?;
+            for (id, version, next_check, due) in quiet {
+                ticket::Entity::update_many()
+                    .col_expr(ticket::Column::SlaNextCheckAt, Expr::value(next_check))
+                    .col_expr(ticket::Column::SlaDueAt, Expr::value(due))
+                    .filter(ticket::Column::Id.eq(id))
+                    .filter(ticket::Column::Version.eq(version))
+                    .exec(&txn)
+                    .await?;
+            }
+            txn.commit().await?;
+        }
+        Ok(out)
+    }
+
+    /// Alerts in a state, oldest first, with their tickets; continue after `after` (an id).
+    pub async fn list_alerts(
+        &self,
+        state: AlertState,
+        after: Option<i64>,
+        limit: u64,
+    ) -> StoreResult<Vec<(AlertRow, TicketRow)>> {
+        let mut q = sla_alert::Entity::find();
+        q = match state {
+            AlertState::Open => q
+                .filter(sla_alert::Column::ClearedAt.is_null())
+                .filter(sla_alert::Column::AckedAt.is_null()),
+            AlertState::Acked => q
+                .filter(sla_alert::Column::ClearedAt.is_null())
+                .filter(sla_alert::Column::AckedAt.is_not_null()),
+            AlertState::Cleared => q.filter(sla_alert::Column::ClearedAt.is_not_null()),
+            AlertState::All => q,
+        };
+        if let Some(after) = after {
+            q = q.filter(sla_alert::Column::Id.gt(after));
+        }
+        let alerts = q
+            .order_by_asc(sla_alert::Column::Id)
+            .limit(limit)
+            .all(self.read())
+            .await?;
+        self.with_tickets(alerts).await
+    }
+
+    /// A ticket's alerts that are not cleared.
+    pub async fn ticket_alerts(&self, ticket_id: i64) -> StoreResult<Vec<AlertRow>> {
+        Ok(sla_alert::Entity::find()
+            .filter(sla_alert::Column::TicketId.eq(ticket_id))
+            .filter(sla_alert::Column::ClearedAt.is_null())
+            .order_by_asc(sla_alert::Column::Id)
+            .all(self.read())
+            .await?)
+    }
+
+    async fn with_tickets(&self, alerts: Vec<AlertRow>) -> StoreResult<Vec<(AlertRow, TicketRow)>> {
+        let ids: Vec<i64> = alerts.iter().map(|a| a.ticket_id).collect();
+        let tickets = ticket::Entity::find()
+            .filter(ticket::Column::Id.is_in(ids))
+            .all(self.read())
+            .await?;
+        alerts
+            .into_iter()
+            .map(|a| {
+                let t = tickets
+                    .iter()
+                    .find(|t| t.id == a.ticket_id)
+                    .cloned()
+                    .ok_or(StoreError::NotFound("ticket"))?;
+                Ok((a, t))
+            })
+            .collect()
+    }
+
+    /// Acknowledges an alert (once; acknowledging again changes nothing).
+    pub async fn ack_alert(
+        &self,
+        id: i64,
+        user_id: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(AlertRow, TicketRow)> {
+        let txn = self.begin().await?;
+        let a = sla_alert::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound("alert"))?;
+        let t = ticket::Entity::find_by_id(a.ticket_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound("ticket"))?;
+        if a.acked_at.is_some() {
+            txn.rollback().await?;
+            return Ok((a, t));
+        }
+        let mut am: sla_alert::ActiveModel = a.into();
+        am.acked_at = Set(Some(now));
+        am.acked_by = Set(Some(user_id));
+        let a = am.update(&txn).await?;
+        live::publish(&txn, vec![alert_live("acked", &a, &t)], now).await?;
+        self.commit(txn).await?;
+        Ok((a, t))
+    }
+
+    /// Takes up to `limit` undelivered messages of a channel that are due, leased until
+    /// `lease_until` so that no other instance sends them meanwhile.
+    pub async fn claim_outbox(
+        &self,
+        channel: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u64,
+    ) -> StoreResult<Vec<OutboxRow>> {
+        let txn = self.begin().await?;
+        let mut q = outbox::Entity::find()
+            .filter(outbox::Column::Channel.eq(channel))
+            .filter(outbox::Column::DeliveredAt.is_null())
+            .filter(outbox::Column::FailedAt.is_null())
+            .filter(outbox::Column::NextAttemptAt.lte(now))
+            .order_by_asc(outbox::Column::Id)
+            .limit(limit);
+        if self.is_postgres() {
+            q = q.lock_with_behavior(
+                sea_orm::sea_query::LockType::Update,
+                sea_orm::sea_query::LockBehavior::SkipLocked,
+            );
+        }
+        let due = q.all(&txn).await?;
+        if !due.is_empty() {
+            outbox::Entity::update_many()
+                .col_expr(outbox::Column::NextAttemptAt, Expr::value(lease_until))
+                .filter(outbox::Column::Id.is_in(due.iter().map(|o| o.id)))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok(due)
+    }
+
+    pub async fn outbox_delivered(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        self.update_outbox(id, |am| am.delivered_at = Set(Some(now)))
+            .await
+    }
+
+    /// Records a failed attempt: retry at `retry_at`, or give up when it is `None`.
+    pub async fn outbox_failed(
+        &self,
+        row: &OutboxRow,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let attempts = row.attempts + 1;
+        let error: String = error.chars().take(1000).collect();
+        self.update_outbox(row.id, |am| {
+            am.attempts = Set(attempts);
+            am.last_error = Set(Some(error));
+            match retry_at {
+                Some(t) => am.next_attempt_at = Set(t),
+                None => am.failed_at = Set(Some(now)),
+            }
+        })
+        .await
+    }
+
+    async fn update_outbox(
+        &self,
+        id: i64,
+        f: impl FnOnce(&mut outbox::ActiveModel),
+    ) -> StoreResult<()> {
+        let txn = self.begin().await?;
+        let row = outbox::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound("outbox message"))?;
+        let mut am: outbox::ActiveModel = row.into();
+        f(&mut am);
+        am.update(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    pub async fn outbox_rows(&self) -> StoreResult<Vec<OutboxRow>> {
+        Ok(outbox::Entity::find()
+            .order_by_asc(outbox::Column::Id)
+            .all(self.read())
+            .await?)
+    }
+
+    /// Deletes delivered outbox messages older than `keep`.
+    pub async fn purge_outbox(&self, now: DateTime<Utc>, keep: Duration) -> StoreResult<()> {
+        let txn = self.begin().await?;
+        outbox::Entity::delete_many()
+            .filter(outbox::Column::DeliveredAt.lt(now - keep))
+            .exec(&txn)
+            .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// Queues the deliveries of a newly raised alert, in the transaction that raised it.
+async fn enqueue(
+    txn: &DatabaseTransaction,
+    a: &AlertRow,
+    t: &TicketRow,
+    level: AlertLevel,
+    d: Deliveries,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut rows = Vec::new();
+    if d.webhook {
+        rows.push((
+            "webhook",
+            serde_json::json!({"type": "alert.raised", "alert": alert_json(a, t)}),
+        ));
+    }
+    if d.email {
+        // The assignee hears of every alert; managers of breaches.
+        let mut to: Vec<String> = Vec::new();
+        if let Some(assignee) = t.assignee_id
+            && let Some(u) = user::Entity::find_by_id(assignee)
+                .one(txn)
+                .await?
+                .filter(|u| u.active)
+        {
+            to.push(u.email);
+        }
+        if level == AlertLevel::Breach {
+            let managers = user::Entity::find()
+                .filter(user::Column::Active.eq(true))
+                .filter(user::Column::Role.is_in(["manager", "admin"]))
+                .all(txn)
+                .await?;
+            to.extend(managers.into_iter().map(|u| u.email));
+        }
+        to.sort();
+        to.dedup();
+        if !to.is_empty() {
+            let what = match a.metric.as_str() {
+                "first_response" => "first response",
+                "next_response" => "next response",
+                _ => "resolution",
+            };
+            let subject = format!(
+                "[{}] {} {} for {}: {}",
+                level.as_str().to_uppercase(),
+                what,
+                if level == AlertLevel::Breach {
+                    "overdue"
+                } else {
+                    "due soon"
+                },
+                reference(t.id),
+                t.subject
+            );
+            let body = format!(
+                "Ticket {} \"{}\" ({} priority).\nThe {what} target {} at {}.\n",
+                reference(t.id),
+                t.subject,
+                t.priority,
+                if level == AlertLevel::Breach {
+                    "was due"
+                } else {
+                    "is due soon; the warning threshold passed"
+                },
+                a.due_at.to_rfc3339()
+            );
+            rows.push((
+                "email",
+                serde_json::json!({"to": to, "subject": subject, "body": body, "alert_id": a.id}),
+            ));
+        }
+    }
+    for (channel, payload) in rows {
+        outbox::ActiveModel {
+            channel: Set(channel.into()),
+            payload: Set(payload),
+            created_at: Set(now),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+    }
+    Ok(())
+}
