@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_backbone;
 mod m20261122_000002_sla;
+mod m20261122_000003_reports;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_backbone::Migration),
             Box::new(m20261122_000002_sla::Migration),
+            Box::new(m20261122_000003_reports::Migration),
         ]
     }
 }

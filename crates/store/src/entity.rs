@@ -115,6 +115,7 @@ pub mod ticket {
         pub sla_next_check_at: Option<DateTimeUtc>,
         pub sla_due_at: Option<DateTimeUtc>,
         pub version: i32,
+        pub sla_state: Option<String>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,7 @@ mod error;
 pub mod group_commit;
 pub mod import;
 pub mod live;
+pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod sla;

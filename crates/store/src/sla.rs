@@ -192,7 +192,7 @@ impl Store {
             alerts.entry(a.ticket_id).or_default().push(a);
         }
 
-        let mut quiet = Vec::new();
+        let mut plans = Vec::new();
         for row in rows {
             out.tickets += 1;
             let tl =
@@ -207,6 +207,7 @@ impl Store {
                 .map(|p| clocks(&tl, p, &settings.business, now))
                 .unwrap_or_default();
             let plan = plan_alerts(&cs, now);
+            let sla_state = sla_outcome(&tl, &cs);
             let existing = alerts.remove(&row.id).unwrap_or_default();
             let raise: Vec<_> = plan
                 .raise
@@ -231,32 +232,50 @@ impl Store {
                 })
                 .map(|a| a.id)
                 .collect();
-            if raise.is_empty() && clear.is_empty() {
-                quiet.push((row.id, row.version, plan.next_check, plan.due_at));
-                continue;
+            plans.push(TicketPlan {
+                row,
+                raise,
+                clear,
+                next_check: plan.next_check,
+                due_at: plan.due_at,
+                sla_state,
+            });
+        }
+
+        // One transaction for the batch: a commit per ticket would cost a disk flush each.
+        let txn = self.begin().await?;
+        let mut changed = Vec::new();
+        for p in plans {
+            let busy = !p.raise.is_empty() || !p.clear.is_empty();
+            let mut q = ticket::Entity::update_many()
+                .col_expr(ticket::Column::SlaNextCheckAt, Expr::value(p.next_check))
+                .col_expr(ticket::Column::SlaDueAt, Expr::value(p.due_at))
+                .col_expr(ticket::Column::SlaState, Expr::value(p.sla_state));
+            if busy {
+                // Alert events are events of the ticket: it changed.
+                q = q
+                    .col_expr(
+                        ticket::Column::UpdatedAt,
+                        Expr::value(p.row.updated_at.max(now)),
+                    )
+                    .col_expr(ticket::Column::Version, Expr::value(p.row.version + 1));
             }
-            let txn = self.begin().await?;
-            let touched = ticket::Entity::update_many()
-                .col_expr(ticket::Column::SlaNextCheckAt, Expr::value(plan.next_check))
-                .col_expr(ticket::Column::SlaDueAt, Expr::value(plan.due_at))
-                .col_expr(
-                    ticket::Column::UpdatedAt,
-                    Expr::value(row.updated_at.max(now)),
-                )
-                .col_expr(ticket::Column::Version, Expr::value(row.version + 1))
-                .filter(ticket::Column::Id.eq(row.id))
-                .filter(ticket::Column::Version.eq(row.version))
+            let touched = q
+                .filter(ticket::Column::Id.eq(p.row.id))
+                .filter(ticket::Column::Version.eq(p.row.version))
                 .exec(&txn)
                 .await?;
-            if touched.rows_affected != 1 {
-                txn.rollback().await?;
-                continue;
+            // A ticket that changed since it was read is left to the evaluation its change
+            // scheduled.
+            if busy && touched.rows_affected == 1 {
+                changed.push(p);
             }
-            let mut writes = Vec::new();
-            let mut live = Vec::new();
-            for r in &raise {
-                let inserted = sla_alert::Entity::insert(sla_alert::ActiveModel {
-                    ticket_id: Set(row.id),
+        }
+        let raises: Vec<sla_alert::ActiveModel> = changed
+            .iter()
+            .flat_map(|p| {
+                p.raise.iter().map(|r| sla_alert::ActiveModel {
+                    ticket_id: Set(p.row.id),
                     metric: Set(r.metric.as_str().into()),
                     cycle: Set(r.cycle as i32),
                     level: Set(r.level.as_str().into()),
@@ -264,77 +283,83 @@ impl Store {
                     raised_at: Set(now),
                     ..Default::default()
                 })
+            })
+            .collect();
+        // With ON CONFLICT DO NOTHING, RETURNING gives only the rows this transaction
+        // inserted: only the instance whose insert took effect tells anyone.
+        let raised: Vec<AlertRow> = if raises.is_empty() {
+            Vec::new()
+        } else {
+            match sla_alert::Entity::insert_many(raises)
                 .on_conflict_do_nothing_on([
                     sla_alert::Column::TicketId,
                     sla_alert::Column::Metric,
                     sla_alert::Column::Cycle,
                     sla_alert::Column::Level,
                 ])
+                .exec_with_returning_many(&txn)
+                .await?
+            {
+                sea_orm::TryInsertResult::Inserted(rows) => rows,
+                _ => Vec::new(),
+            }
+        };
+        let clear_ids: Vec<i64> = changed
+            .iter()
+            .flat_map(|p| p.clear.iter().copied())
+            .collect();
+        let cleared: Vec<AlertRow> = if clear_ids.is_empty() {
+            Vec::new()
+        } else {
+            sla_alert::Entity::update_many()
+                .col_expr(sla_alert::Column::ClearedAt, Expr::value(now))
+                .filter(sla_alert::Column::Id.is_in(clear_ids.iter().copied()))
+                .filter(sla_alert::Column::ClearedAt.is_null())
                 .exec(&txn)
                 .await?;
-                // Only the instance whose insert took effect tells anyone.
-                let sea_orm::TryInsertResult::Inserted(ins) = inserted else {
+            sla_alert::Entity::find()
+                .filter(sla_alert::Column::Id.is_in(clear_ids))
+                .all(&txn)
+                .await?
+        };
+        let mut writes: HashMap<i64, Vec<Write>> = HashMap::new();
+        let mut live = Vec::new();
+        for (change, alerts) in [("raised", &raised), ("cleared", &cleared)] {
+            for a in alerts.iter() {
+                let Some(p) = changed.iter().find(|p| p.row.id == a.ticket_id) else {
                     continue;
                 };
-                let Some(a) = sla_alert::Entity::find_by_id(ins.last_insert_id)
-                    .one(&txn)
-                    .await?
-                else {
-                    continue;
-                };
-                writes.push(Write::bare(Event::new(
-                    now,
-                    Actor::System,
+                let kind = if change == "raised" {
                     EventKind::AlertRaised {
                         metric: a.metric.clone(),
                         level: a.level.clone(),
-                    },
-                )));
-                live.push(alert_live("raised", &a, &row));
-                enqueue(&txn, &a, &row, r.level, deliveries, now).await?;
-                out.raised += 1;
-            }
-            if !clear.is_empty() {
-                sla_alert::Entity::update_many()
-                    .col_expr(sla_alert::Column::ClearedAt, Expr::value(now))
-                    .filter(sla_alert::Column::Id.is_in(clear.iter().copied()))
-                    .filter(sla_alert::Column::ClearedAt.is_null())
-                    .exec(&txn)
-                    .await?;
-                for a in sla_alert::Entity::find()
-                    .filter(sla_alert::Column::Id.is_in(clear.iter().copied()))
-                    .all(&txn)
-                    .await?
-                {
-                    writes.push(Write::bare(Event::new(
-                        now,
-                        Actor::System,
-                        EventKind::AlertCleared {
-                            metric: a.metric.clone(),
-                            level: a.level.clone(),
-                        },
-                    )));
-                    live.push(alert_live("cleared", &a, &row));
-                    out.cleared += 1;
+                    }
+                } else {
+                    EventKind::AlertCleared {
+                        metric: a.metric.clone(),
+                        level: a.level.clone(),
+                    }
+                };
+                writes
+                    .entry(a.ticket_id)
+                    .or_default()
+                    .push(Write::bare(Event::new(now, Actor::System, kind)));
+                live.push(alert_live(change, a, &p.row));
+                if change == "raised" {
+                    let level = if a.level == "breach" {
+                        AlertLevel::Breach
+                    } else {
+                        AlertLevel::Warning
+                    };
+                    enqueue(&txn, a, &p.row, level, deliveries, now).await?;
                 }
             }
-            append_many(&txn, vec![(row.id, writes)]).await?;
-            live::publish(&txn, live, now).await?;
-            self.commit(txn).await?;
         }
-        if !quiet.is_empty() {
-            let txn = self.begin().await?;
-            for (id, version, next_check, due) in quiet {
-                ticket::Entity::update_many()
-                    .col_expr(ticket::Column::SlaNextCheckAt, Expr::value(next_check))
-                    .col_expr(ticket::Column::SlaDueAt, Expr::value(due))
-                    .filter(ticket::Column::Id.eq(id))
-                    .filter(ticket::Column::Version.eq(version))
-                    .exec(&txn)
-                    .await?;
-            }
-            txn.commit().await?;
-        }
+        out.raised = raised.len();
+        out.cleared = cleared.len();
+        append_many(&txn, writes.into_iter().collect()).await?;
+        live::publish(&txn, live, now).await?;
+        self.commit(txn).await?;
         Ok(out)
     }
 
@@ -519,6 +544,33 @@ impl Store {
             .await?;
         txn.commit().await?;
         Ok(())
+    }
+}
+
+/// What one evaluation decided for one ticket.
+struct TicketPlan {
+    row: TicketRow,
+    raise: Vec<helpdesk_tickets::sla::AlertDue>,
+    clear: Vec<i64>,
+    next_check: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+    sla_state: Option<&'static str>,
+}
+
+/// A ticket's SLA outcome for reports: breached as soon as any clock went over its target;
+/// met once it is resolved with every clock within target; undecided until then, and for
+/// tickets left out of statistics or without a policy.
+fn sla_outcome(tl: &Timeline, clocks: &[helpdesk_tickets::SlaClock]) -> Option<&'static str> {
+    let t = &tl.ticket;
+    let excluded = t.close_reason.is_some_and(|r| r.excluded_from_ttr()) && t.resolved_at.is_none();
+    if clocks.is_empty() || excluded {
+        None
+    } else if clocks.iter().any(|c| c.breached) {
+        Some("breached")
+    } else if !t.status.is_active() && t.resolved_at.is_some() {
+        Some("met")
+    } else {
+        None
     }
 }
 

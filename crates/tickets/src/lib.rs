@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod event;
 pub mod import;
 pub mod metrics;
+pub mod report;
 pub mod sla;
 pub mod stats;
 pub mod status;
@@ -15,7 +16,7 @@ pub mod survey;
 pub mod ticket;
 pub mod types;
 
-pub use calendar::{BusinessCalendar, BusinessHoursSpec, CalendarError, WeeklySlot};
+pub use calendar::{BusinessCalendar, BusinessHoursSpec, BusinessIndex, CalendarError, WeeklySlot};
 pub use event::{Actor, Event, EventKind};
 pub use metrics::{Clock, ResponseWait, StatusInterval, TicketMetrics, Timeline};
 pub use sla::{AlertLevel, SlaClock, SlaMetric, SlaPolicy};

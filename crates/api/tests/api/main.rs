@@ -7,5 +7,6 @@ mod auth;
 mod import;
 mod instances;
 mod public;
+mod reports;
 mod sla;
 mod tickets;
