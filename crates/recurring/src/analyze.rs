@@ -1,0 +1,394 @@
+//! From a complaint's text to its terms.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use rust_stemmers::{Algorithm, Stemmer as Snowball};
+use sastrawi::{Dictionary, Stemmer as Sastrawi};
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::lexicon::{self, ParseError, PhraseIndex};
+use crate::{CIRCUMSTANCE_PREFIX, CONCEPT_PREFIX, TOPIC_PREFIX};
+
+/// Complaints say what is wrong early; reading further only adds noise (and time on a 64 KiB
+/// body). Characters of subject and body taken together.
+pub const MAX_CHARS: usize = 2_000;
+/// Words longer than this are not words (hashes, tracking codes, keyboard mashing).
+const MAX_WORD_CHARS: usize = 30;
+
+/// The language a text is mostly written in, by its function words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    En,
+    Id,
+    Unknown,
+}
+
+/// The terms of one text: concept terms (`=refund`) and stems, sorted and unique.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Analysis {
+    pub lang: Option<Lang>,
+    pub terms: Vec<String>,
+}
+
+/// Turns complaint text into terms. Build it once ([`Analyzer::bundled`]) and share it: it
+/// holds the lexicon and the stemmers.
+pub struct Analyzer {
+    slang: HashMap<String, Vec<String>>,
+    stop_en: HashSet<String>,
+    stop_id: HashSet<String>,
+    /// The lexicon's phrases as written (after slang normalisation), and stemmed each way, so
+    /// "refunds", "refunded" and "pengembaliannya" find their concept too.
+    raw: PhraseIndex,
+    stemmed_en: PhraseIndex,
+    stemmed_id: PhraseIndex,
+    concepts: usize,
+    /// Concept to broader topic, for concepts that customers use interchangeably.
+    topics: HashMap<String, String>,
+    snowball: Snowball,
+    sastrawi: Sastrawi<'static>,
+}
+
+static DICTIONARY: std::sync::LazyLock<Dictionary> = std::sync::LazyLock::new(Dictionary::new);
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("concepts", &self.concepts)
+            .field("phrases", &self.raw.len())
+            .field("slang", &self.slang.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Analyzer {
+    /// The analyzer with the data kept in this crate's `data/` folder.
+    pub fn bundled() -> Result<Analyzer, ParseError> {
+        Analyzer::new(
+            include_str!("../data/lexicon.tsv"),
+            include_str!("../data/topics.tsv"),
+            include_str!("../data/slang_id.tsv"),
+            include_str!("../data/stopwords_en.txt"),
+            include_str!("../data/stopwords_id.txt"),
+        )
+    }
+
+    pub fn new(
+        lexicon: &str,
+        topics: &str,
+        slang: &str,
+        stopwords_en: &str,
+        stopwords_id: &str,
+    ) -> Result<Analyzer, ParseError> {
+        let word_list = |text: &str| -> HashSet<String> {
+            text.lines()
+                .map(|l| l.trim().to_lowercase())
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect()
+        };
+        let slang = slang
+            .lines()
+            .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+            .filter_map(|l| {
+                let (from, to) = l.split_once('\t')?;
+                let to: Vec<String> = to.split_whitespace().map(str::to_lowercase).collect();
+                (!to.is_empty()).then(|| (from.trim().to_lowercase(), to))
+            })
+            .collect();
+        let mut a = Analyzer {
+            slang,
+            stop_en: word_list(stopwords_en),
+            stop_id: word_list(stopwords_id),
+            raw: PhraseIndex::default(),
+            stemmed_en: PhraseIndex::default(),
+            stemmed_id: PhraseIndex::default(),
+            concepts: 0,
+            topics: lexicon::parse_topics(topics)?,
+            snowball: Snowball::create(Algorithm::English),
+            sastrawi: Sastrawi::new(&DICTIONARY),
+        };
+        let entries = lexicon::parse(lexicon)?;
+        a.concepts = entries.len();
+        for e in &entries {
+            for phrase in e.english.iter().chain(&e.indonesian) {
+                let words = a.expand_slang(words(phrase));
+                let en = words.iter().map(|w| a.stem(w, Lang::En)).collect();
+                let id = words.iter().map(|w| a.stem(w, Lang::Id)).collect();
+                a.raw.insert(words, &e.concept);
+                a.stemmed_en.insert(en, &e.concept);
+                a.stemmed_id.insert(id, &e.concept);
+            }
+        }
+        Ok(a)
+    }
+
+    /// How many concepts the lexicon has.
+    pub fn concepts(&self) -> usize {
+        self.concepts
+    }
+
+    /// The terms of a complaint (subject and body read as one text).
+    pub fn analyze(&self, subject: &str, body: &str) -> Analysis {
+        let text: String = subject
+            .chars()
+            .chain(std::iter::once('\n'))
+            .chain(body.chars())
+            .take(MAX_CHARS)
+            .collect();
+        let words = self.expand_slang(words(&text));
+        if words.is_empty() {
+            return Analysis::default();
+        }
+        let lang = self.language(&words);
+        let en: Vec<String> = words.iter().map(|w| self.stem(w, Lang::En)).collect();
+        let id: Vec<String> = words.iter().map(|w| self.stem(w, Lang::Id)).collect();
+        let mut terms = BTreeSet::new();
+        let mut i = 0;
+        while i < words.len() {
+            let found = self
+                .raw
+                .longest_match(&words[i..])
+                .or_else(|| self.stemmed_id.longest_match(&id[i..]))
+                .or_else(|| self.stemmed_en.longest_match(&en[i..]));
+            if let Some((concept, len)) = found {
+                if let Some(topic) = self.topics.get(concept) {
+                    terms.insert(format!("{TOPIC_PREFIX}{topic}"));
+                }
+                terms.insert(if concept.starts_with(CIRCUMSTANCE_PREFIX) {
+                    concept.to_owned()
+                } else {
+                    format!("{CONCEPT_PREFIX}{concept}")
+                });
+                i += len;
+                continue;
+            }
+            let w = &words[i];
+            i += 1;
+            if self.stop_en.contains(w) || self.stop_id.contains(w) {
+                continue;
+            }
+            let stem = match lang {
+                Lang::En => &en[i - 1],
+                Lang::Id => &id[i - 1],
+                Lang::Unknown => w,
+            };
+            if stem.chars().count() >= 2 {
+                terms.insert(stem.clone());
+            }
+        }
+        Analysis {
+            lang: Some(lang),
+            terms: terms.into_iter().collect(),
+        }
+    }
+
+    fn expand_slang(&self, words: Vec<String>) -> Vec<String> {
+        let mut out = Vec::with_capacity(words.len());
+        for w in words {
+            match self.slang.get(&w) {
+                Some(to) => out.extend(to.iter().cloned()),
+                None => out.push(w),
+            }
+        }
+        out
+    }
+
+    /// The language with more of its function words in the text; a tie is `Unknown`.
+    fn language(&self, words: &[String]) -> Lang {
+        let en = words.iter().filter(|w| self.stop_en.contains(*w)).count();
+        let id = words.iter().filter(|w| self.stop_id.contains(*w)).count();
+        match en.cmp(&id) {
+            std::cmp::Ordering::Greater => Lang::En,
+            std::cmp::Ordering::Less => Lang::Id,
+            std::cmp::Ordering::Equal => Lang::Unknown,
+        }
+    }
+
+    fn stem(&self, word: &str, lang: Lang) -> String {
+        match lang {
+            Lang::En => self.snowball.stem(word).into_owned(),
+            // Sastrawi only strips affixes that leave a dictionary root, so loanwords survive.
+            Lang::Id => self.sastrawi.stem_word(word).into_owned(),
+            Lang::Unknown => word.to_owned(),
+        }
+    }
+}
+
+/// The words of a text, normalised: NFKC, lower case, HTML tags and entities, links, e-mail
+/// addresses and anything with a digit (order numbers, amounts, dates) left out.
+pub fn words(text: &str) -> Vec<String> {
+    let text = strip_markup(text);
+    let text: String = text
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .map(|c| {
+            if matches!(c, '\u{2018}' | '\u{2019}') {
+                '\''
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut out = Vec::new();
+    for chunk in text.split_whitespace() {
+        if chunk.contains("://") || chunk.starts_with("www.") || chunk.contains('@') {
+            continue;
+        }
+        for w in chunk.unicode_words() {
+            let w = w.trim_matches('\'');
+            // Indonesian writes reduplication with a 2: "masuk2" is "masuk-masuk".
+            let w = match w.strip_suffix('2') {
+                Some(stem)
+                    if stem.chars().count() >= 2 && stem.chars().all(char::is_alphabetic) =>
+                {
+                    stem
+                }
+                _ => w,
+            };
+            if w.is_empty()
+                || w.chars().any(|c| c.is_numeric())
+                || w.chars().count() > MAX_WORD_CHARS
+            {
+                continue;
+            }
+            out.push(w.to_owned());
+        }
+    }
+    out
+}
+
+/// Text with HTML tags removed and the common entities decoded. Customers paste HTML from
+/// e-mails; a `<` not followed by a tag-like character is kept as text.
+fn strip_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let tag_like = after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match after.find('>') {
+            Some(end) if tag_like => {
+                out.push(' ');
+                rest = &after[end + 1..];
+            }
+            _ => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    for (entity, c) in [
+        ("&nbsp;", " "),
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#39;", "'"),
+        ("&amp;", "&"),
+    ] {
+        if out.contains(entity) {
+            out = out.replace(entity, c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static BUNDLED: std::sync::LazyLock<Result<Analyzer, ParseError>> =
+        std::sync::LazyLock::new(Analyzer::bundled);
+
+    fn analyzer() -> &'static Analyzer {
+        match &*BUNDLED {
+            Ok(a) => a,
+            Err(e) => panic!("bundled data does not parse: {e}"),
+        }
+    }
+
+    #[test]
+    fn words_drop_markup_links_and_numbers() {
+        let w = words(
+            "<p>Order #12345 <b>NOT</b> received!</p> see https://x.test/a?b=1 or mail me@x.id &amp; 50rb",
+        );
+        assert_eq!(w, vec!["order", "not", "received", "see", "or", "mail"]);
+    }
+
+    #[test]
+    fn words_normalise_unicode_and_apostrophes() {
+        assert_eq!(words("ＲＥＦＵＮＤ didn’t"), vec!["refund", "didn't"]);
+        assert_eq!(words("barang2 masuk2 a2 b12"), vec!["barang", "masuk"]);
+        assert_eq!(words("a < b"), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn the_bundled_data_parses_and_is_substantial() {
+        let a = analyzer();
+        assert!(a.concepts() >= 150, "{} concepts", a.concepts());
+    }
+
+    #[test]
+    fn informal_indonesian_and_english_meet_on_concepts() {
+        let a = analyzer();
+        let en = a.analyze("Refund not received", "I still have not received my refund");
+        let id = a.analyze("dana blm balik", "refund sy gak masuk2 udh seminggu");
+        assert_eq!(en.lang, Some(Lang::En));
+        assert_eq!(id.lang, Some(Lang::Id));
+        let shared: Vec<_> = en.terms.iter().filter(|t| id.terms.contains(t)).collect();
+        assert!(
+            shared.iter().any(|t| t.as_str() == "=refund")
+                && shared.iter().any(|t| t.as_str() == "^not_received"),
+            "en {:?} id {:?}",
+            en.terms,
+            id.terms
+        );
+    }
+
+    #[test]
+    fn empty_emoji_and_number_only_texts_have_no_terms() {
+        let a = analyzer();
+        for (s, b) in [
+            ("", ""),
+            ("   ", "\n\t "),
+            ("😡😡😡", "🙏"),
+            ("12345", "08123456789 100.000"),
+        ] {
+            assert_eq!(a.analyze(s, b).terms, Vec::<String>::new(), "{s:?} {b:?}");
+        }
+    }
+
+    #[test]
+    fn a_huge_body_is_read_only_up_to_the_cap() {
+        let a = analyzer();
+        let body = "paket rusak ".repeat(64 * 1024 / 12);
+        let t = a.analyze("Paket", &body);
+        assert!(!t.terms.is_empty());
+    }
+
+    #[test]
+    fn mixed_scripts_do_not_panic() {
+        let a = analyzer();
+        let t = a.analyze(
+            "退款 refund ریفاند",
+            "Привет, dana saya belum kembali ñandú café",
+        );
+        assert!(t.terms.iter().any(|t| t == "=refund"), "{:?}", t.terms);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn analysis_never_panics_and_terms_are_sorted_unique(s in "\\PC{0,200}", b in "\\PC{0,400}") {
+            let a = analyzer();
+            let t = a.analyze(&s, &b);
+            let mut sorted = t.terms.clone();
+            sorted.sort();
+            sorted.dedup();
+            proptest::prop_assert_eq!(sorted, t.terms);
+        }
+    }
+}
