@@ -7,6 +7,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_backbone;
 mod m20261122_000002_sla;
 mod m20261122_000003_reports;
+mod m20261123_000001_outbox_lease;
+mod m20261123_000010_recurring;
 
 pub struct Migrator;
 
@@ -17,6 +19,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_backbone::Migration),
             Box::new(m20261122_000002_sla::Migration),
             Box::new(m20261122_000003_reports::Migration),
+            Box::new(m20261123_000001_outbox_lease::Migration),
+            Box::new(m20261123_000010_recurring::Migration),
         ]
     }
 }

@@ -16,7 +16,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
-use crate::{auth, customers, health, import, live, public, reports, sla, tickets, users, web};
+use crate::{
+    auth, customers, health, import, live, public, recurring, reports, sla, tickets, users, web,
+};
 
 /// Every request body but an import is at most 1 MiB (a message body is at most 64 KiB).
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -32,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(customers::routes())
         .merge(sla::routes())
         .merge(reports::routes())
+        .merge(recurring::routes())
         .merge(live::routes())
         .merge(import::routes().layer(DefaultBodyLimit::max(import::MAX_IMPORT_BYTES)))
         .split_for_parts();

@@ -236,12 +236,15 @@ async fn login(
     let now = Utc::now();
     let limit = state.settings.rate_limit_login;
     if limit > 0 {
+        // The attempt counts as a failure until the password is found right: counted after
+        // checking, parallel attempts would all pass the count before any was recorded.
+        state.store.record_login_failure(&email, &addr, now).await?;
         let window = Duration::minutes(LOGIN_WINDOW_MINUTES);
-        let (failures, oldest) = state
+        let (attempts, oldest) = state
             .store
             .login_failures_since(&email, &addr, now - window)
             .await?;
-        if failures >= u64::from(limit) {
+        if attempts > u64::from(limit) {
             let retry_after =
                 oldest.map_or(window.num_seconds(), |o| (o + window - now).num_seconds());
             return Err(ApiError::TooManyRequests {
@@ -255,7 +258,9 @@ async fn login(
         .filter(|u| u.active)
         .and_then(|u| u.password_hash.clone());
     if !check_password(password, hash).await? {
-        state.store.record_login_failure(&email, &addr, now).await?;
+        if limit == 0 {
+            state.store.record_login_failure(&email, &addr, now).await?;
+        }
         tracing::info!(%addr, "failed login");
         return Err(ApiError::Unauthorized("invalid e-mail or password".into()));
     }

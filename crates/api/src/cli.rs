@@ -36,6 +36,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Add { email, name, role }) => {
+            // The same checks as `POST /api/v1/users`, so the CLI cannot create what the API
+            // would refuse.
+            let mut p = crate::validate::Problems::new();
+            let email = p.email("email", Some(&email));
+            let name = p.text("name", Some(&name), crate::validate::MAX_NAME_CHARS);
+            p.finish().map_err(describe)?;
             let role: Role = role
                 .parse()
                 .map_err(|e: String| anyhow::anyhow!("role {e}"))?;
@@ -57,7 +63,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .store
                 .create_user(
                     NewUser {
-                        email: email.to_lowercase(),
+                        email,
                         name,
                         role: role.as_str().into(),
                         password_hash: Some(hash),

@@ -173,9 +173,29 @@ pub struct Config {
     )]
     pub sla_scan_interval: u64,
 
+    /// Seconds between re-reads of the live event log. A safety net only: events normally
+    /// arrive as soon as this instance commits or PostgreSQL `NOTIFY`s another's commit.
+    #[arg(
+        long,
+        env = "HELPDESK_LIVE_POLL_INTERVAL",
+        default_value_t = 1,
+        global = true
+    )]
+    pub live_poll_interval: u64,
+
     /// Deliver SLA alerts to this URL (JSON, signed with HELPDESK_WEBHOOK_SECRET).
     #[arg(long, env = "HELPDESK_WEBHOOK_URL", global = true)]
     pub webhook_url: Option<String>,
+
+    /// Seconds a webhook receiver has to answer before the attempt counts as failed and is
+    /// retried. Also bounds how many messages one instance takes from the outbox at a time.
+    #[arg(
+        long,
+        env = "HELPDESK_WEBHOOK_TIMEOUT",
+        default_value_t = 10,
+        global = true
+    )]
+    pub webhook_timeout: u64,
 
     /// Key for the webhook's HMAC-SHA256 signature header; required with HELPDESK_WEBHOOK_URL.
     #[arg(
@@ -216,6 +236,16 @@ pub struct Config {
     /// Serve the web UI from this folder instead of the copy built into the binary.
     #[arg(long, env = "HELPDESK_WEB_DIR", global = true)]
     pub web_dir: Option<PathBuf>,
+
+    /// Days back that a new complaint's earlier tickets (same customer) and near-duplicates
+    /// (any customer) are looked for.
+    #[arg(
+        long,
+        env = "HELPDESK_RECURRING_WINDOW_DAYS",
+        default_value_t = 90,
+        global = true
+    )]
+    pub recurring_window_days: u32,
 }
 
 impl std::fmt::Debug for Config {

@@ -16,7 +16,12 @@ use crate::views::now;
 
 /// Give up on a message after this many attempts (about a day with the back-off below).
 const MAX_ATTEMPTS: i32 = 30;
+/// The most messages one claim takes.
 const CLAIM: u64 = 20;
+/// How long a claim holds its messages before another instance may take them over.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// SMTP servers are given longer than webhooks: some greet slowly on purpose.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// When to try again after `attempts` failures: 2 s, 4 s, 8 s ... capped at one hour.
 pub fn backoff(attempts: i32) -> chrono::Duration {
@@ -27,17 +32,19 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
 pub struct Webhook {
     pub url: String,
     pub secret: String,
+    timeout: Duration,
     client: reqwest::Client,
 }
 
 impl Webhook {
-    pub fn new(url: String, secret: String) -> anyhow::Result<Webhook> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()?;
+    /// A receiver that has not answered within `timeout` counts as failed; the message is
+    /// retried later.
+    pub fn new(url: String, secret: String, timeout: Duration) -> anyhow::Result<Webhook> {
+        let client = reqwest::Client::builder().timeout(timeout).build()?;
         Ok(Webhook {
             url,
             secret,
+            timeout,
             client,
         })
     }
@@ -91,7 +98,7 @@ impl Mailer {
     pub fn new(url: &str, from: &str) -> anyhow::Result<Mailer> {
         Ok(Mailer {
             transport: AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
-                .timeout(Some(Duration::from_secs(20)))
+                .timeout(Some(SMTP_TIMEOUT))
                 .build(),
             from: from.parse()?,
         })
@@ -137,42 +144,98 @@ impl Sender {
         }
     }
 
-    async fn send(&self, row: &OutboxRow) -> Result<(), String> {
+    /// The longest one send may take.
+    fn timeout(&self) -> Duration {
         match self {
-            Sender::Webhook(w) => w.send(row).await,
-            Sender::Email(m) => m.send(row).await,
+            Sender::Webhook(w) => w.timeout,
+            Sender::Email(_) => SMTP_TIMEOUT,
         }
     }
+
+    /// One attempt, cut off at the timeout: lettre's timeout applies per socket operation,
+    /// not to the whole conversation, and the lease arithmetic needs a hard bound.
+    async fn send(&self, row: &OutboxRow) -> Result<(), String> {
+        let attempt = async {
+            match self {
+                Sender::Webhook(w) => w.send(row).await,
+                Sender::Email(m) => m.send(row).await,
+            }
+        };
+        tokio::time::timeout(self.timeout(), attempt)
+            .await
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "no answer within {} s",
+                    self.timeout().as_secs_f32()
+                ))
+            })
+    }
+}
+
+/// How many messages to claim, and for how long, so that every send of the claim ends inside
+/// its lease. A send that overran the lease could coincide with another instance's send of
+/// the same message. A sixth of the lease is kept free for recording outcomes and for clock
+/// differences between instances.
+fn claim_size(lease: Duration, timeout: Duration) -> (u64, Duration) {
+    let lease = lease.max(timeout * 2);
+    let usable = lease - lease / 6;
+    let n = (usable.as_millis() / timeout.as_millis().max(1)) as u64;
+    (n.clamp(1, CLAIM), lease)
 }
 
 /// Sends what is due in the outbox once; returns how many messages were delivered.
 pub async fn deliver_due(store: &Store, sender: &Sender) -> anyhow::Result<usize> {
-    let now = now();
-    // Leased for longer than a send can take, so no other instance picks them up meanwhile.
+    deliver_due_leased(store, sender, LEASE).await
+}
+
+/// [`deliver_due`] with a chosen lease (tests shorten it to provoke take-overs).
+pub async fn deliver_due_leased(
+    store: &Store,
+    sender: &Sender,
+    lease: Duration,
+) -> anyhow::Result<usize> {
+    let timeout = sender.timeout();
+    let (limit, lease) = claim_size(lease, timeout);
+    let usable = lease - lease / 6;
+    let started = std::time::Instant::now();
+    let claimed_at = now();
+    let lease_until = claimed_at + chrono::Duration::from_std(lease)?;
     let rows = store
         .claim_outbox(
             sender.channel(),
-            now,
-            now + chrono::Duration::seconds(120),
-            CLAIM,
+            claimed_at,
+            lease_until,
+            limit,
+            &helpdesk_auth::random_token(),
         )
         .await?;
     let mut delivered = 0;
-    for row in rows {
-        match sender.send(&row).await {
+    for (i, row) in rows.iter().enumerate() {
+        // Slow database writes can eat into the lease too: what cannot be sent in time goes
+        // back at once rather than at the end of the lease.
+        if started.elapsed() + timeout > usable {
+            store.release_outbox(&rows[i..], now()).await?;
+            break;
+        }
+        let result = sender.send(row).await;
+        let held = match &result {
             Ok(()) => {
-                store.outbox_delivered(row.id, now).await?;
                 delivered += 1;
+                store.outbox_delivered(row, now()).await?
             }
             Err(e) => {
                 let attempts = row.attempts + 1;
-                let retry =
-                    (attempts < MAX_ATTEMPTS).then(|| crate::views::now() + backoff(attempts));
+                let retry = (attempts < MAX_ATTEMPTS).then(|| now() + backoff(attempts));
                 tracing::warn!(channel = sender.channel(), id = row.id, attempts, error = %e, "delivery failed");
-                store
-                    .outbox_failed(&row, &e, retry, crate::views::now())
-                    .await?;
+                store.outbox_failed(row, e, retry, now()).await?
             }
+        };
+        if !held {
+            tracing::warn!(
+                channel = sender.channel(),
+                id = row.id,
+                "outbox lease lost before the outcome was recorded; the new holder decides"
+            );
         }
     }
     Ok(delivered)
@@ -204,6 +267,23 @@ mod tests {
             .map(|a| backoff(*a).num_seconds())
             .collect();
         assert_eq!(secs, vec![2, 4, 8, 1024, 3600, 3600]);
+    }
+
+    #[test]
+    fn every_send_of_a_claim_fits_in_its_lease() {
+        let s = Duration::from_secs;
+        assert_eq!(claim_size(LEASE, s(10)), (10, LEASE));
+        assert_eq!(claim_size(LEASE, SMTP_TIMEOUT), (5, LEASE));
+        assert_eq!(
+            claim_size(LEASE, Duration::from_millis(100)),
+            (CLAIM, LEASE)
+        );
+        // A receiver allowed longer than the lease gets a lease that covers one send.
+        assert_eq!(claim_size(LEASE, s(300)), (1, s(600)));
+        for t in [1, 3, 7, 10, 20, 45, 90, 200] {
+            let (n, lease) = claim_size(LEASE, s(t));
+            assert!(s(t) * n as u32 <= lease - lease / 6, "timeout {t} s");
+        }
     }
 
     #[test]

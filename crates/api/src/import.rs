@@ -107,6 +107,8 @@ async fn import_tickets(
         ));
     }
     let out = import_bytes(&state.store, &state.settings.policy, &body).await?;
+    // Imported tickets may be overdue already: the next scan, brought forward, raises that.
+    state.sla.wake.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(Imported {

@@ -18,6 +18,7 @@ pub mod import;
 pub mod live;
 pub mod openapi;
 pub mod public;
+pub mod recurring;
 pub mod reports;
 pub mod server;
 pub mod sla;

@@ -108,12 +108,6 @@ async fn submit(
         .map(|c| c.to_lowercase());
     p.finish()?;
     let key = idempotency_key(&headers)?;
-    let access_token = match &key {
-        // Derived rather than random, so a retry can be given the same link without the
-        // token ever being stored.
-        Some(k) => derive_token(&state.keys.link_secret, &[b"public-ticket", k.as_bytes()]),
-        None => random_token(),
-    };
     let idem = key.map(|k| {
         let mut h = Sha256::new();
         for part in [
@@ -131,6 +125,20 @@ async fn submit(
             request_digest: format!("{:x}", h.finalize()),
         }
     });
+    // Derived rather than random, so a retry can be given the same link without the token
+    // ever being stored. The submission's digest is part of it: once the key has expired, the
+    // same key alone (with other content) must not yield a token that opens the old ticket.
+    let access_token = match &idem {
+        Some(i) => derive_token(
+            &state.keys.link_secret,
+            &[
+                b"public-ticket",
+                i.key.as_bytes(),
+                i.request_digest.as_bytes(),
+            ],
+        ),
+        None => random_token(),
+    };
     let new = NewTicket {
         subject,
         body,
@@ -158,6 +166,7 @@ async fn submit(
     };
     // New tickets get their clocks measured by the next scan, which this brings forward.
     state.sla.wake.notify_one();
+    state.recurring.wake.notify_one();
     let out = Submitted {
         reference: view.reference(),
         status: view.domain()?.status,
@@ -222,6 +231,9 @@ pub struct PublicTicket {
     pub survey: Option<SurveyOut>,
     /// The reference of the closed ticket this one follows up on.
     pub follow_up_of: Option<String>,
+    /// When the customer can expect the next answer: the due time of the running response
+    /// target. `null` while the ticket waits on the customer, is resolved, or has no target.
+    pub expected_reply_by: Option<DateTime<Utc>>,
 }
 
 /// The customer's view of their ticket (Bearer = the ticket's access token).
@@ -243,6 +255,17 @@ async fn public_ticket(state: &AppState, v: &TicketView) -> ApiResult<PublicTick
         .await?
         .ok_or(ApiError::NotFound("ticket"))?;
     let domain = d.view.domain()?;
+    let timeline = helpdesk_tickets::Timeline::from_events(&d.domain_events()?)?;
+    let calendar = crate::calendar::business_calendar(&state.store).await?;
+    let (_, clocks) =
+        crate::sla::ticket_clocks(&state.store, &timeline, &d.view.customer.tier, &calendar)
+            .await?;
+    let expected_reply_by = clocks
+        .iter()
+        .filter(|c| c.metric != helpdesk_tickets::SlaMetric::Resolution)
+        .filter(|c| c.state == helpdesk_tickets::sla::ClockState::Running)
+        .filter_map(|c| c.due_at)
+        .min();
     let public: Vec<_> = d.messages.iter().filter(|m| !m.internal).cloned().collect();
     let names = author_names(&state.store, &public).await?;
     Ok(PublicTicket {
@@ -270,6 +293,7 @@ async fn public_ticket(state: &AppState, v: &TicketView) -> ApiResult<PublicTick
         survey_open: domain.check_survey(d.survey.is_some()).is_ok(),
         survey: d.survey.as_ref().map(SurveyOut::from),
         follow_up_of: d.view.ticket.follow_up_of.map(reference),
+        expected_reply_by,
     })
 }
 
@@ -348,16 +372,31 @@ async fn reply(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+/// What the customer sees after answering the survey: a thank-you and the ticket as it is now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyThanks {
+    /// Always `true`: the answer was recorded and the page may show [`SurveyThanks::message`].
+    pub thank_you: bool,
+    /// Whether an earlier answer was replaced.
+    pub updated: bool,
+    /// A thank-you to show the customer, in English (the web UI has its own translations).
+    pub message: String,
+    /// The ticket view, as `GET /api/v1/public/tickets/{reference}` answers it.
+    #[serde(flatten)]
+    pub ticket: PublicTicket,
+}
+
 /// Answer the satisfaction survey (CSAT 1–5, CES 1–7, NPS 0–10, comment) once the ticket is
-/// resolved; the answer can be changed while the ticket can still be reopened.
+/// resolved; the answer can be changed while the ticket can still be reopened. Answers with a
+/// thank-you and the ticket view.
 #[utoipa::path(put, path = "/api/v1/public/tickets/{reference}/survey", tag = "public", security(("ticket_token" = [])), params(("reference" = String, Path)),
-    request_body = SurveyAnswer, responses((status = 200, body = PublicTicket), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+    request_body = SurveyAnswer, responses((status = 200, body = SurveyThanks), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 async fn answer_survey(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(reference_): Path<String>,
     AppJson(answer): AppJson<SurveyAnswer>,
-) -> ApiResult<Json<PublicTicket>> {
+) -> ApiResult<Json<SurveyThanks>> {
     let v = authorize(&state, &headers, &reference_).await?;
     let mut p = Problems::new();
     for (field, msg) in answer.problems() {
@@ -375,5 +414,15 @@ async fn answer_survey(
             Ok(((), Write::with_text(events, &comment)))
         })
         .await?;
-    Ok(Json(public_ticket(&state, &m.view).await?))
+    let message = if answered {
+        "Thank you — your answer has been updated."
+    } else {
+        "Thank you for your feedback! It helps us serve you better."
+    };
+    Ok(Json(SurveyThanks {
+        thank_you: true,
+        updated: answered,
+        message: message.into(),
+        ticket: public_ticket(&state, &m.view).await?,
+    }))
 }

@@ -4,6 +4,23 @@
 //! The cohort of a report is the tickets *created* in `[from, to)`. Figures follow DESIGN §2:
 //! nearest-rank percentiles, means rounded to whole seconds, the Kaplan–Meier median with
 //! unresolved tickets censored, duplicates/spam/merged left out and counted.
+//!
+//! Decisions DESIGN leaves open, made here:
+//!
+//! - **Excluded tickets** (closed as duplicate, spam or merged without being resolved) are left
+//!   out of the TTR figures and the Kaplan–Meier estimate only, as DESIGN says ("left out of
+//!   TTR statistics"). They still count in `tickets`, in first response (a public reply an
+//!   agent wrote before noticing the duplicate was real work and a real wait for the customer)
+//!   and in SLA met/breached.
+//! - **Closed with reason `other` without resolution**: not excluded and without a TTR; in
+//!   the Kaplan–Meier estimate it is censored at its close time (it stopped being at risk of
+//!   resolution then). Tickets still open are censored at the time of the query.
+//! - **Repeat contact**: a ticket whose customer created another ticket at most 30 days
+//!   before it, looking back past `from`; see `cohort`.
+//! - **CX response rate**: answered / ever resolved; see `cx_report`.
+//! - **At-risk score**: the weights are in `at_risk_weights`; see `at_risk`.
+//! - A date without a time (`from=2026-09-06`) is midnight in the business time zone, or the
+//!   first instant after the gap where the clocks skip midnight.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -126,16 +143,31 @@ fn parse_instant(field: &str, v: &str, tz: Tz, p: &mut Problems) -> Option<DateT
         return Some(t.with_timezone(&Utc));
     }
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        return tz
-            .from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc));
+        let t = local_midnight(d, tz);
+        if t.is_none() {
+            p.add(field, "has no midnight in the business time zone");
+        }
+        return t;
     }
     p.add(
         field,
         "must be an RFC 3339 instant (2026-03-01T00:00:00Z) or a date (2026-03-01)",
     );
     None
+}
+
+/// The instant a local date begins in `tz`. Where the clocks jump forward at midnight (e.g.
+/// America/Santiago in September) midnight does not exist and the day begins at the first
+/// instant after the gap; where midnight happens twice, at the first of them.
+fn local_midnight(d: NaiveDate, tz: Tz) -> Option<DateTime<Utc>> {
+    let midnight = d.and_time(chrono::NaiveTime::MIN);
+    // Every real gap starts and ends on a whole minute (the business calendar relies on the
+    // same fact), so the first valid minute after midnight is exactly the end of the gap.
+    (0..=24 * 60).find_map(|m| {
+        tz.from_local_datetime(&(midnight + Duration::minutes(m)))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    })
 }
 
 pub fn parse_params(q: &ReportQuery, tz: Tz, p: &mut Problems) -> Params {
@@ -218,7 +250,14 @@ impl Measure {
     }
 }
 
-/// The cohort with, for each ticket, whether it repeats a recent contact of its customer.
+/// The cohort with the ids of its tickets that repeat a recent contact.
+///
+/// **Repeat contact**: a ticket repeats a contact when the same customer (by e-mail) created
+/// another ticket at most `REPEAT_WINDOW_DAYS` (30) days before it. The look-back reaches before
+/// `from`, so the first ticket of a cohort can be a repeat of one outside it. Tickets are
+/// ordered by creation time, then id: of two tickets created at the same instant only the
+/// later id is a repeat (the first one repeats only if something came before it). Every
+/// earlier ticket counts, whatever became of it.
 pub async fn cohort(
     store: &Store,
     from: DateTime<Utc>,
@@ -228,27 +267,24 @@ pub async fn cohort(
     let contacts = store
         .contact_times(from - Duration::days(REPEAT_WINDOW_DAYS), to)
         .await?;
-    let mut repeats: HashSet<(i64, i64)> = HashSet::new();
-    for w in contacts.windows(2) {
-        let ((c1, t1), (c2, t2)) = (w[0], w[1]);
-        if c1 == c2 && t2 - t1 <= Duration::days(REPEAT_WINDOW_DAYS) {
-            repeats.insert((c2, t2.timestamp_micros()));
-        }
-    }
-    let ids = rows
-        .iter()
-        .filter(|r| repeats.contains(&(r.customer_id, r.created_at.timestamp_micros())))
-        .map(|r| r.id)
-        .collect();
+    let ids = repeat_contacts(&contacts);
     Ok((rows, ids))
 }
 
+/// The ids of tickets that repeat a contact, from `(customer, created_at, id)` sorted by
+/// customer, time and id.
+fn repeat_contacts(contacts: &[(i64, DateTime<Utc>, i64)]) -> HashSet<i64> {
+    contacts
+        .windows(2)
+        .filter_map(|w| {
+            let ((c1, t1, _), (c2, t2, id)) = (w[0], w[1]);
+            (c1 == c2 && t2 - t1 <= Duration::days(REPEAT_WINDOW_DAYS)).then_some(id)
+        })
+        .collect()
+}
+
 fn report_ticket(r: &ReportRow, repeat: bool) -> ReportTicket {
-    let excluded = r.resolved_at.is_none()
-        && matches!(
-            r.close_reason.as_deref(),
-            Some("duplicate" | "spam" | "merged")
-        );
+    let excluded = is_excluded(r);
     ReportTicket {
         created: r.created_at.timestamp(),
         first_response: r.first_response_at.map(|t| t.timestamp()),
@@ -662,11 +698,12 @@ pub struct CxGroup {
     pub key: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// Resolved tickets of the group (the survey is offered to them).
+    /// Tickets of the group that were offered the survey: resolved at least once (even if
+    /// reopened since), or answered.
     pub resolved: u64,
-    /// Survey answers.
+    /// Tickets of the group with a survey answer (one per ticket).
     pub responses: u64,
-    /// `responses / resolved`, percent.
+    /// `responses / resolved`, percent, one decimal; never above 100.
     pub response_rate: Option<f64>,
     /// Satisfied (CSAT 4 or 5) / CSAT answers, percent.
     pub csat_pct: Option<f64>,
@@ -702,6 +739,12 @@ pub struct CxReport {
     pub comments: Vec<CxComment>,
 }
 
+/// The survey opens on resolution, so a ticket resolved once was offered it, even if it has
+/// been reopened since.
+fn offered_survey(r: &ReportRow) -> bool {
+    r.first_resolved_at.is_some() || r.resolved_at.is_some()
+}
+
 fn round(v: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
     (v * f).round() / f
@@ -709,6 +752,12 @@ fn round(v: f64, places: i32) -> f64 {
 
 /// Customer experience for the tickets created in `[from, to)`: CSAT %, mean CES, NPS and the
 /// survey response rate, by group, with score distributions and the latest comments.
+///
+/// **Response rate** = tickets with an answer / tickets offered the survey. A ticket is offered
+/// the survey once it has been resolved, and an answer stays when the ticket is reopened, so
+/// the denominator counts every ticket that was *ever* resolved (or has an answer), not only
+/// those resolved now: numerator and denominator then count the same tickets, and the rate
+/// cannot pass 100 %. Scores are averaged over the answers that give them.
 #[utoipa::path(get, path = "/api/v1/reports/cx", tag = "reports", security(("bearer" = [])), params(ReportQuery),
     responses((status = 200, body = CxReport), (status = 422, body = crate::error::Problem)))]
 async fn cx_report(
@@ -751,10 +800,11 @@ async fn cx_report(
             mut nps_n,
         ) = (0u64, 0u64, 0i64, 0u64, 0u64, 0u64, 0u64);
         for r in members {
-            if r.resolved_at.is_some() {
+            let answer = by_ticket.get(&r.id);
+            if offered_survey(r) || answer.is_some() {
                 g.resolved += 1;
             }
-            let Some(a) = by_ticket.get(&r.id) else {
+            let Some(a) = answer else {
                 continue;
             };
             g.responses += 1;
@@ -830,6 +880,7 @@ pub struct AtRiskCustomer {
     pub reasons: Vec<String>,
     /// Why, as data (for translating the reasons).
     pub signals: Vec<Signal>,
+    /// Their complaints in the window (duplicates, spam and merged left out).
     pub tickets: u64,
     pub last_contact: DateTime<Utc>,
 }
@@ -841,24 +892,191 @@ pub struct AtRiskList {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AtRiskQuery {
-    /// How far back to look, in days (default 90).
-    days: Option<i64>,
+    /// How far back to look, in days, 1 to 365 (default 90).
+    // Read as text so that `days=abc` is a 422 naming the field, like every other parameter,
+    // rather than the extractor's bare 400.
+    #[param(value_type = Option<i64>)]
+    days: Option<String>,
 }
 
-/// Customers at risk of leaving: recent repeat complaints, SLA breaches, low CSAT, NPS
-/// detractor answers, reopened tickets and long waits add up to a score, listed with their
-/// reasons; highest first.
+/// The at-risk score, 0–100 (higher is more at risk). Each signal adds points; a customer is
+/// listed from [`AT_RISK_LISTED_FROM`] points. The weights are a judgement, kept together here
+/// so they can be read and tuned in one place.
+pub mod at_risk_weights {
+    /// Each complaint in the window after the first (`recent_complaints`) …
+    pub const COMPLAINT: i64 = 10;
+    /// … up to this many points.
+    pub const COMPLAINTS_MAX: i64 = 40;
+    /// Each ticket whose SLA was breached …
+    pub const SLA_BREACH: i64 = 15;
+    /// … up to this many points.
+    pub const SLA_BREACHES_MAX: i64 = 45;
+    /// A CSAT answer of 1 or 2.
+    pub const CSAT_LOW: i64 = 20;
+    /// A CSAT answer of 3 (neutral: a weak signal).
+    pub const CSAT_NEUTRAL: i64 = 5;
+    /// An NPS answer of 0–6 (a detractor).
+    pub const NPS_DETRACTOR: i64 = 15;
+    /// Each time one of their tickets was reopened …
+    pub const REOPEN: i64 = 10;
+    /// … up to this many points.
+    pub const REOPENS_MAX: i64 = 30;
+    /// Their oldest unresolved ticket has been open for [`WAITING_DAYS`] days or more.
+    pub const WAITING: i64 = 10;
+    pub const WAITING_DAYS: i64 = 3;
+}
+
+/// Customers with fewer points are not listed.
+pub const AT_RISK_LISTED_FROM: i64 = 20;
+
+/// One reason a customer is at risk: its points, in words, and as data.
+struct Finding {
+    points: i64,
+    reason: String,
+    signal: Signal,
+}
+
+/// Whether a ticket was closed as duplicate, spam or merged without being resolved: not a
+/// complaint of its own, so left out of TTR statistics and of the at-risk score.
+fn is_excluded(r: &ReportRow) -> bool {
+    r.resolved_at.is_none()
+        && matches!(
+            r.close_reason.as_deref(),
+            Some("duplicate" | "spam" | "merged")
+        )
+}
+
+/// The "recent complaints" signal: a customer who complained more than once within the window
+/// (tickets closed as duplicate/spam/merged are not complaints and never reach here).
+///
+/// This is a plain count. The recurring-complaint signal of DESIGN §2 (an earlier ticket in
+/// the same category or with near-duplicate text) is meant to replace this function.
+fn recent_complaints(complaints: &[&ReportRow], days: i64) -> Option<Finding> {
+    use at_risk_weights as w;
+    let n = complaints.len() as i64;
+    (n > 1).then(|| Finding {
+        points: (w::COMPLAINT * (n - 1)).min(w::COMPLAINTS_MAX),
+        reason: format!("{n} complaints in {days} days"),
+        signal: Signal {
+            code: "repeat_complaints",
+            value: n,
+            ticket: None,
+        },
+    })
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Every finding for one customer, from their complaints in the window (oldest first) and the
+/// survey answers of those tickets.
+fn findings(
+    complaints: &[&ReportRow],
+    answers: &HashMap<i64, &helpdesk_store::reports::SurveyAnswerRow>,
+    days: i64,
+    now: DateTime<Utc>,
+) -> Vec<Finding> {
+    use at_risk_weights as w;
+    let mut out: Vec<Finding> = recent_complaints(complaints, days).into_iter().collect();
+    let breaches = complaints
+        .iter()
+        .filter(|t| t.sla_state.as_deref() == Some("breached"))
+        .count() as i64;
+    if breaches > 0 {
+        out.push(Finding {
+            points: (w::SLA_BREACH * breaches).min(w::SLA_BREACHES_MAX),
+            reason: format!("{breaches} ticket{} past the SLA target", plural(breaches)),
+            signal: Signal {
+                code: "sla_breaches",
+                value: breaches,
+                ticket: None,
+            },
+        });
+    }
+    for t in complaints {
+        let Some(a) = answers.get(&t.id) else {
+            continue;
+        };
+        if let Some(c) = a.csat.filter(|c| *c <= 3) {
+            out.push(Finding {
+                points: if c <= 2 { w::CSAT_LOW } else { w::CSAT_NEUTRAL },
+                reason: format!("rated CSAT {c}/5 on {}", reference(t.id)),
+                signal: Signal {
+                    code: "low_csat",
+                    value: i64::from(c),
+                    ticket: Some(reference(t.id)),
+                },
+            });
+        }
+        if let Some(n) = a.nps.filter(|n| *n <= 6) {
+            out.push(Finding {
+                points: w::NPS_DETRACTOR,
+                reason: format!("NPS detractor ({n}/10) on {}", reference(t.id)),
+                signal: Signal {
+                    code: "nps_detractor",
+                    value: i64::from(n),
+                    ticket: Some(reference(t.id)),
+                },
+            });
+        }
+    }
+    let reopens: i64 = complaints.iter().map(|t| i64::from(t.reopen_count)).sum();
+    if reopens > 0 {
+        out.push(Finding {
+            points: (w::REOPEN * reopens).min(w::REOPENS_MAX),
+            reason: format!("reopened {reopens} time{}", plural(reopens)),
+            signal: Signal {
+                code: "reopened",
+                value: reopens,
+                ticket: None,
+            },
+        });
+    }
+    if let Some(t) = complaints
+        .iter()
+        .filter(|t| t.resolved_at.is_none() && t.closed_at.is_none())
+        .min_by_key(|t| t.created_at)
+    {
+        let waited = (now - t.created_at).num_days();
+        if waited >= w::WAITING_DAYS {
+            out.push(Finding {
+                points: w::WAITING,
+                reason: format!("{} open for {waited} days", reference(t.id)),
+                signal: Signal {
+                    code: "waiting",
+                    value: waited,
+                    ticket: Some(reference(t.id)),
+                },
+            });
+        }
+    }
+    out
+}
+
+/// Customers at risk of leaving, highest score first (at most 100).
+///
+/// Looks at the tickets each customer created in the last `days` days, leaving out tickets
+/// closed as duplicate, spam or merged. Points (see `at_risk_weights`): 10 per complaint
+/// after the first (at most 40); 15 per SLA breach (at most 45); 20 per CSAT answer of 1–2 and
+/// 5 per CSAT 3; 15 per NPS detractor answer (0–6); 10 per reopen (at most 30); 10 when their
+/// oldest unresolved ticket has waited 3 days or more. The score is capped at 100 and a
+/// customer is listed from 20 points, with each reason in words and as data.
 #[utoipa::path(get, path = "/api/v1/customers/at-risk", tag = "reports", security(("bearer" = [])), params(AtRiskQuery),
-    responses((status = 200, body = AtRiskList)))]
+    responses((status = 200, body = AtRiskList), (status = 422, body = crate::error::Problem)))]
 async fn at_risk(
     State(state): State<AppState>,
     _m: Manager,
     Query(q): Query<AtRiskQuery>,
 ) -> ApiResult<Json<AtRiskList>> {
-    let days = q.days.unwrap_or(90);
-    if !(1..=365).contains(&days) {
-        return Err(ApiError::invalid("days", "must be from 1 to 365"));
-    }
+    let days = match q.days.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => 90,
+        Some(d) => d
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (1..=365).contains(d))
+            .ok_or_else(|| ApiError::invalid("days", "must be a whole number from 1 to 365"))?,
+    };
     let to = now();
     let from = to - Duration::days(days);
     let rows = state
@@ -872,94 +1090,16 @@ async fn at_risk(
     let by_ticket: HashMap<i64, &helpdesk_store::reports::SurveyAnswerRow> =
         answers.iter().map(|a| (a.ticket_id, a)).collect();
     let mut per_customer: BTreeMap<i64, Vec<&ReportRow>> = BTreeMap::new();
-    for r in &rows {
+    for r in rows.iter().filter(|r| !is_excluded(r)) {
         per_customer.entry(r.customer_id).or_default().push(r);
     }
     let mut scored = Vec::new();
     for (customer_id, tickets) in &per_customer {
-        let mut signals = Vec::new();
-        let mut reasons = Vec::new();
-        let mut score = 0i64;
-        if tickets.len() > 1 {
-            let n = tickets.len() as i64;
-            score += (10 * (n - 1)).min(40);
-            reasons.push(format!("{n} complaints in {days} days"));
-            signals.push(Signal {
-                code: "repeat_complaints",
-                value: n,
-                ticket: None,
-            });
-        }
-        let breaches = tickets
-            .iter()
-            .filter(|t| t.sla_state.as_deref() == Some("breached"))
-            .count() as i64;
-        if breaches > 0 {
-            score += (15 * breaches).min(45);
-            reasons.push(format!(
-                "{breaches} ticket{} past the SLA target",
-                if breaches == 1 { "" } else { "s" }
-            ));
-            signals.push(Signal {
-                code: "sla_breaches",
-                value: breaches,
-                ticket: None,
-            });
-        }
-        for t in tickets {
-            let Some(a) = by_ticket.get(&t.id) else {
-                continue;
-            };
-            if let Some(c) = a.csat.filter(|c| *c <= 3) {
-                score += if c <= 2 { 20 } else { 5 };
-                reasons.push(format!("rated CSAT {c}/5 on {}", reference(t.id)));
-                signals.push(Signal {
-                    code: "low_csat",
-                    value: i64::from(c),
-                    ticket: Some(reference(t.id)),
-                });
-            }
-            if let Some(n) = a.nps.filter(|n| *n <= 6) {
-                score += 15;
-                reasons.push(format!("NPS detractor ({n}/10) on {}", reference(t.id)));
-                signals.push(Signal {
-                    code: "nps_detractor",
-                    value: i64::from(n),
-                    ticket: Some(reference(t.id)),
-                });
-            }
-        }
-        let reopens: i64 = tickets.iter().map(|t| i64::from(t.reopen_count)).sum();
-        if reopens > 0 {
-            score += (10 * reopens).min(30);
-            reasons.push(format!(
-                "reopened {reopens} time{}",
-                if reopens == 1 { "" } else { "s" }
-            ));
-            signals.push(Signal {
-                code: "reopened",
-                value: reopens,
-                ticket: None,
-            });
-        }
-        if let Some(t) = tickets
-            .iter()
-            .filter(|t| t.resolved_at.is_none() && t.closed_at.is_none())
-            .min_by_key(|t| t.created_at)
-        {
-            let waited = (to - t.created_at).num_days();
-            if waited >= 3 {
-                score += 10;
-                reasons.push(format!("{} open for {waited} days", reference(t.id)));
-                signals.push(Signal {
-                    code: "waiting",
-                    value: waited,
-                    ticket: Some(reference(t.id)),
-                });
-            }
-        }
-        if score >= 20 {
+        let found = findings(tickets, &by_ticket, days, to);
+        let score: i64 = found.iter().map(|f| f.points).sum();
+        if score >= AT_RISK_LISTED_FROM {
             let last = tickets.iter().map(|t| t.created_at).max().unwrap_or(to);
+            let (reasons, signals) = found.into_iter().map(|f| (f.reason, f.signal)).unzip();
             scored.push((
                 *customer_id,
                 score.min(100),
@@ -998,4 +1138,49 @@ async fn at_risk(
         })
         .collect();
     Ok(Json(AtRiskList { items }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_skipped_midnight_starts_the_day_after_the_gap() {
+        let santiago: Tz = "America/Santiago".parse().unwrap_or(Tz::UTC);
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        // 2026-09-06: 00:00 -04 jumps to 01:00 -03.
+        assert_eq!(
+            local_midnight(d("2026-09-06"), santiago),
+            Some(at("2026-09-06T04:00:00Z"))
+        );
+        assert_eq!(
+            local_midnight(d("2026-09-07"), santiago),
+            Some(at("2026-09-07T03:00:00Z"))
+        );
+        // 2026-04-05: 00:00 -03 falls back to 23:00 -04 on the 4th; midnight exists once.
+        assert_eq!(
+            local_midnight(d("2026-04-05"), santiago),
+            Some(at("2026-04-05T04:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn repeats_are_by_ticket_within_thirty_days() {
+        let contacts = [
+            (1, at("2026-05-01T10:00:00Z"), 10),
+            (1, at("2026-05-31T10:00:00Z"), 11), // exactly 30 days: a repeat
+            (1, at("2026-07-01T10:00:00Z"), 12), // 31 days: not
+            (2, at("2026-07-01T10:00:00Z"), 13), // another customer
+            (2, at("2026-07-01T10:00:00Z"), 14), // same instant: only the later id
+        ];
+        let mut ids: Vec<i64> = repeat_contacts(&contacts).into_iter().collect();
+        ids.sort_unstable();
+        assert_eq!(ids, vec![11, 14]);
+    }
 }

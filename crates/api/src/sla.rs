@@ -42,6 +42,24 @@ pub async fn policies(store: &Store) -> ApiResult<Vec<SlaPolicy>> {
         .unwrap_or_else(SlaPolicy::defaults))
 }
 
+/// A ticket's SLA clocks now, under the policy that matches it (`None`: no policy matches).
+pub async fn ticket_clocks(
+    store: &Store,
+    timeline: &helpdesk_tickets::Timeline,
+    tier: &str,
+    calendar: &helpdesk_tickets::BusinessCalendar,
+) -> ApiResult<(Option<SlaPolicy>, Vec<helpdesk_tickets::SlaClock>)> {
+    let policies = policies(store).await?;
+    let tier = tier.parse().unwrap_or_default();
+    let policy =
+        helpdesk_tickets::sla::select_policy(&policies, timeline.ticket.priority, tier).cloned();
+    let clocks = policy
+        .as_ref()
+        .map(|p| helpdesk_tickets::sla::clocks(timeline, p, calendar, now()))
+        .unwrap_or_default();
+    Ok((policy, clocks))
+}
+
 pub async fn settings(store: &Store) -> ApiResult<SlaSettings> {
     Ok(SlaSettings {
         policies: policies(store).await?,

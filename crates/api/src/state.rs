@@ -42,6 +42,7 @@ pub struct AppState {
     /// Writes public submissions in group commits.
     pub submitter: Submitter,
     pub sla: crate::sla::SlaEngine,
+    pub recurring: crate::recurring::RecurringEngine,
     pub live: crate::live::LiveBus,
     /// Where alerts are delivered besides the browser.
     pub senders: Vec<crate::delivery::Sender>,
@@ -96,7 +97,11 @@ impl AppState {
                 .filter(|s| !s.is_empty())
                 .context("HELPDESK_WEBHOOK_SECRET is required with HELPDESK_WEBHOOK_URL")?;
             senders.push(crate::delivery::Sender::Webhook(
-                crate::delivery::Webhook::new(url.clone(), secret)?,
+                crate::delivery::Webhook::new(
+                    url.clone(),
+                    secret,
+                    std::time::Duration::from_secs(config.webhook_timeout.max(1)),
+                )?,
             ));
         }
         if let Some(url) = &config.smtp_url {
@@ -110,6 +115,13 @@ impl AppState {
             email: config.smtp_url.is_some(),
         };
         let sla = crate::sla::SlaEngine::new(store.clone(), deliveries);
+        let recurring = crate::recurring::RecurringEngine::new(
+            store.clone(),
+            helpdesk_store::recurring::RecurringConfig {
+                window: chrono::Duration::days(i64::from(config.recurring_window_days.max(1))),
+                ..Default::default()
+            },
+        )?;
         let public_limiter = NonZeroU32::new(config.rate_limit_public)
             .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n))));
         Ok(AppState {
@@ -127,7 +139,10 @@ impl AppState {
             }),
             submitter,
             sla,
-            live: crate::live::LiveBus::default(),
+            recurring,
+            live: crate::live::LiveBus::new(std::time::Duration::from_secs(
+                config.live_poll_interval.max(1),
+            )),
             senders,
         })
     }

@@ -56,6 +56,8 @@ pub struct QueueQuery {
     sla: Option<String>,
     /// Only tickets with an SLA target within this many minutes (overdue ones included).
     due_within: Option<String>,
+    /// `true`: only tickets that repeat an earlier complaint of the same customer.
+    repeat: Option<String>,
     /// `newest` (default) or `due`: most urgent SLA target first.
     sort: Option<String>,
     cursor: Option<String>,
@@ -162,8 +164,17 @@ async fn list_tickets(
             _ => p.add("due_within", "must be a number of minutes from 0 to 525600"),
         }
     }
+    let repeat = match q.repeat.as_deref() {
+        None | Some("") | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            p.add("repeat", "must be true or false");
+            false
+        }
+    };
     p.finish()?;
     let filter = QueueFilter {
+        repeat,
         statuses,
         assignee,
         priority,
@@ -265,6 +276,8 @@ async fn create_ticket(
         )
         .await?;
     let (Created::New(view) | Created::Replayed(view)) = created;
+    // The new ticket's clocks are measured by the next scan, which this brings forward.
+    state.sla.wake.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(CreatedTicket {
@@ -303,6 +316,32 @@ pub struct HistoryItem {
     pub survey: Option<SurveyOut>,
 }
 
+/// One of the customer's earlier tickets on a ticket's detail: what it was, its time to
+/// resolution on both clocks, and the customer's survey answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EarlierTicket {
+    #[serde(flatten)]
+    pub ticket: HistoryItem,
+    /// Business seconds (in the installation's business calendar) from creation to
+    /// resolution, while resolved.
+    pub resolution_business_s: Option<i64>,
+}
+
+impl EarlierTicket {
+    pub fn new(
+        t: &helpdesk_store::tickets::TicketRow,
+        s: Option<&helpdesk_store::tickets::SurveyRow>,
+        calendar: &helpdesk_tickets::BusinessCalendar,
+    ) -> EarlierTicket {
+        EarlierTicket {
+            ticket: HistoryItem::new(t, s),
+            resolution_business_s: t
+                .resolved_at
+                .map(|r| calendar.business_seconds(t.created_at, r)),
+        }
+    }
+}
+
 impl HistoryItem {
     pub fn new(
         t: &helpdesk_store::tickets::TicketRow,
@@ -331,13 +370,27 @@ pub struct TicketDetailOut {
     /// The moves the ticket can make from its current status.
     pub allowed_transitions: Vec<Status>,
     pub survey: Option<SurveyOut>,
-    /// The customer's other tickets, newest first.
-    pub customer_history: Vec<HistoryItem>,
+    /// The customer's earlier tickets (created before this one), newest first, at most 20.
+    pub customer_history: Vec<EarlierTicket>,
     /// The ticket's SLA clocks under its policy, and its alerts that are not cleared.
     pub sla: SlaOut,
     /// The ticket's life as stretches of one status each, oldest first (the clocks run in
     /// `new`, `open` and `on_hold`, and pause in `pending`).
     pub timeline: Vec<helpdesk_tickets::StatusInterval>,
+    /// The customer's earlier related tickets and the ticket's recurring issue; `null` for
+    /// the moment between creation and indexing.
+    pub recurring: Option<RecurringOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecurringOut {
+    /// Earlier tickets of the same customer in the window (default 90 days) in the same
+    /// category or with near-duplicate text: 2 means "3rd time".
+    pub customer_repeat_count: i32,
+    /// Those tickets, newest first.
+    pub previous_ticket_ids: Vec<i64>,
+    /// The recurring issue (across customers) the complaint belongs to.
+    pub issue_id: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -386,12 +439,9 @@ async fn get_ticket(
     let timeline = Timeline::from_events(&events)?;
     let calendar = business_calendar(&state.store).await?;
     let metrics = TicketMetrics::compute(&timeline, &calendar, now());
-    let policies = crate::sla::policies(&state.store).await?;
-    let tier = d.view.customer.tier.parse().unwrap_or_default();
-    let policy = helpdesk_tickets::sla::select_policy(&policies, timeline.ticket.priority, tier);
-    let clocks = policy
-        .map(|p| helpdesk_tickets::sla::clocks(&timeline, p, &calendar, now()))
-        .unwrap_or_default();
+    let (policy, clocks) =
+        crate::sla::ticket_clocks(&state.store, &timeline, &d.view.customer.tier, &calendar)
+            .await?;
     let alerts = state
         .store
         .ticket_alerts(id)
@@ -400,8 +450,8 @@ async fn get_ticket(
         .map(|a| crate::sla::AlertOut::new(a, &d.view.ticket))
         .collect::<ApiResult<Vec<_>>>()?;
     let sla = SlaOut {
-        policy: policy.map(|p| p.name.clone()),
-        hours: policy.map(|p| p.hours),
+        hours: policy.as_ref().map(|p| p.hours),
+        policy: policy.map(|p| p.name),
         clocks,
         alerts,
     };
@@ -409,12 +459,29 @@ async fn get_ticket(
     let name_of = |id: Option<i64>| {
         id.and_then(|id| names.iter().find(|(u, _)| *u == id).map(|(_, n)| n.clone()))
     };
+    // Earlier tickets only: what came after this one is not its history, and an agent
+    // reading an old ticket should see what the customer had been through by then.
     let history = state
         .store
-        .customer_tickets(d.view.customer.id, Some(id), 20)
+        .earlier_tickets(
+            d.view.customer.id,
+            d.view.ticket.created_at,
+            d.view.ticket.id,
+            20,
+        )
         .await?;
+    let recurring = state
+        .store
+        .ticket_recurring(id)
+        .await?
+        .map(|r| RecurringOut {
+            customer_repeat_count: r.customer_repeat_count,
+            previous_ticket_ids: r.previous_ticket_ids,
+            issue_id: r.issue_id,
+        });
     let ticket = TicketOut::from_view(&d.view)?;
     Ok(Json(TicketDetailOut {
+        recurring,
         allowed_transitions: ticket.status.allowed_moves().to_vec(),
         messages: d
             .messages
@@ -441,7 +508,7 @@ async fn get_ticket(
         timeline: timeline.intervals.clone(),
         customer_history: history
             .iter()
-            .map(|(t, s)| HistoryItem::new(t, s.as_ref()))
+            .map(|(t, s)| EarlierTicket::new(t, s.as_ref(), &calendar))
             .collect(),
         ticket,
     }))

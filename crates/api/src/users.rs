@@ -1,4 +1,4 @@
-//! Staff account management (admins only).
+//! Staff account management (admins only), and the staff directory every colleague sees.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{Admin, UserOut, hash_off_runtime};
+use crate::auth::{Admin, Staff, UserOut, hash_off_runtime};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
 use crate::state::AppState;
@@ -20,6 +20,42 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
         .routes(routes!(update_user))
+        .routes(routes!(staff_directory))
+}
+
+/// A colleague, as any staff member may see them: enough to show and pick an assignee.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Colleague {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Directory {
+    pub items: Vec<Colleague>,
+}
+
+/// Every staff member's name and role, for assignment (no e-mail addresses).
+#[utoipa::path(get, path = "/api/v1/staff", tag = "users", security(("bearer" = [])), responses((status = 200, body = Directory), (status = 401, body = crate::error::Problem)))]
+async fn staff_directory(
+    State(state): State<AppState>,
+    _staff: Staff,
+) -> ApiResult<Json<Directory>> {
+    let users = state.store.list_users().await?;
+    Ok(Json(Directory {
+        items: users
+            .iter()
+            .map(UserOut::from)
+            .map(|u| Colleague {
+                id: u.id,
+                name: u.name,
+                role: u.role,
+                active: u.active,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -45,6 +45,14 @@ pub fn spawn(
 ) -> Vec<JoinHandle<()>> {
     let mut handles = state.live.spawn_reader(state.store.clone(), stop.clone());
     handles.push(state.sla.clone().spawn(sla_interval, stop.clone()));
+    // New tickets are indexed when a handler wakes the indexer; the interval picks up
+    // tickets that another instance created.
+    handles.push(
+        state
+            .recurring
+            .clone()
+            .spawn(Duration::from_secs(2), stop.clone()),
+    );
     for sender in &state.senders {
         handles.push(crate::delivery::spawn(
             state.store.clone(),
@@ -79,9 +87,7 @@ pub fn spawn(
         move || {
             let s = s.clone();
             async move {
-                s.store
-                    .purge_expired(now(), chrono::Duration::hours(24))
-                    .await?;
+                purge(&s, now()).await?;
                 if let Some(l) = &s.public_limiter {
                     l.retain_recent();
                 }
@@ -90,4 +96,28 @@ pub fn spawn(
         },
     ));
     handles
+}
+
+/// How long live events stay resumable: a browser away longer reloads instead.
+pub const LIVE_EVENTS_KEPT: chrono::Duration = chrono::Duration::days(7);
+/// How long delivered outbox messages stay, for looking into "did the receiver get it?".
+pub const DELIVERED_OUTBOX_KEPT: chrono::Duration = chrono::Duration::days(30);
+
+/// The hourly clean-up of rows that only grow: expired sessions and keys, old live events,
+/// delivered outbox messages.
+pub async fn purge(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    state
+        .store
+        .purge_expired(now, chrono::Duration::hours(24))
+        .await?;
+    let live = state.store.purge_live_events(now, LIVE_EVENTS_KEPT).await?;
+    let outbox = state.store.purge_outbox(now, DELIVERED_OUTBOX_KEPT).await?;
+    if live + outbox > 0 {
+        tracing::info!(
+            live,
+            outbox,
+            "purged old live events and delivered messages"
+        );
+    }
+    Ok(())
 }

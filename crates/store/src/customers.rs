@@ -1,11 +1,14 @@
 //! Customers: people who complain. Identified by e-mail; no account, no password.
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Condition;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
-use crate::entity::customer;
+use crate::entity::{customer, survey, ticket};
+use crate::tickets::{SurveyRow, TicketRow};
 use crate::{Store, StoreError, StoreResult};
 
 pub use customer::Model as Customer;
@@ -81,6 +84,47 @@ impl Store {
             .filter(customer::Column::Id.is_in(ids.iter().copied()))
             .all(self.read())
             .await?)
+    }
+
+    /// A customer's tickets created before the given one (`created_at`, then id for tickets of
+    /// the same instant), newest first, with their survey answers: what an agent looks back on.
+    pub async fn earlier_tickets(
+        &self,
+        customer_id: i64,
+        before: DateTime<Utc>,
+        before_id: i64,
+        limit: u64,
+    ) -> StoreResult<Vec<(TicketRow, Option<SurveyRow>)>> {
+        use ticket::Column as C;
+        let rows = ticket::Entity::find()
+            .filter(C::CustomerId.eq(customer_id))
+            .filter(
+                Condition::any().add(C::CreatedAt.lt(before)).add(
+                    Condition::all()
+                        .add(C::CreatedAt.eq(before))
+                        .add(C::Id.lt(before_id)),
+                ),
+            )
+            .order_by_desc(C::CreatedAt)
+            .order_by_desc(C::Id)
+            .limit(limit)
+            .all(self.read())
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
+        let mut surveys = survey::Entity::find()
+            .filter(survey::Column::TicketId.is_in(ids))
+            .all(self.read())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|t| {
+                let s = surveys
+                    .iter()
+                    .position(|s| s.ticket_id == t.id)
+                    .map(|i| surveys.swap_remove(i));
+                (t, s)
+            })
+            .collect())
     }
 
     pub async fn update_customer(

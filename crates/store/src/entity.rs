@@ -274,6 +274,85 @@ pub mod outbox {
         pub delivered_at: Option<DateTimeUtc>,
         pub failed_at: Option<DateTimeUtc>,
         pub last_error: Option<String>,
+        /// The claim that holds the message now; only its holder may record the outcome.
+        pub lease_token: Option<String>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod recurring_issue {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "recurring_issues")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub label: String,
+        pub custom_label: Option<String>,
+        pub members: i32,
+        pub term_counts: Json,
+        pub status: String,
+        pub merged_into: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod ticket_text {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ticket_texts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: i64,
+        pub customer_id: i64,
+        pub created_at: DateTimeUtc,
+        pub lang: Option<String>,
+        pub terms: Json,
+        pub issue_id: Option<i64>,
+        pub repeat_count: i32,
+        pub previous_ticket_ids: Json,
+        pub indexed_at: DateTimeUtc,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod text_posting {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "text_postings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub term: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub created_at: DateTimeUtc,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub ticket_id: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod text_term {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "text_terms")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub term: String,
+        pub df: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,7 @@ mod error;
 pub mod group_commit;
 pub mod import;
 pub mod live;
+pub mod recurring;
 pub mod reports;
 pub mod sessions;
 pub mod settings;

@@ -13,6 +13,9 @@ pub struct ReportRow {
     pub customer_id: i64,
     pub created_at: DateTime<Utc>,
     pub first_response_at: Option<DateTime<Utc>>,
+    /// The first time it became resolved; kept when it is reopened, so it tells whether the
+    /// ticket was ever resolved (and offered the survey).
+    pub first_resolved_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub close_reason: Option<String>,
@@ -51,6 +54,7 @@ impl Store {
                 C::CustomerId,
                 C::CreatedAt,
                 C::FirstResponseAt,
+                C::FirstResolvedAt,
                 C::ResolvedAt,
                 C::ClosedAt,
                 C::CloseReason,
@@ -71,21 +75,23 @@ impl Store {
             .await?)
     }
 
-    /// `(customer, created_at)` of every ticket created in `[from, to)`, by customer then time:
-    /// enough to tell which tickets repeat an earlier contact.
+    /// `(customer, created_at, ticket)` of every ticket created in `[from, to)`, by customer,
+    /// then time, then ticket id: enough to tell which tickets repeat an earlier contact. The
+    /// id orders two tickets of one instant, so only the later one of them is a repeat.
     pub async fn contact_times(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> StoreResult<Vec<(i64, DateTime<Utc>)>> {
+    ) -> StoreResult<Vec<(i64, DateTime<Utc>, i64)>> {
         use ticket::Column as C;
         Ok(ticket::Entity::find()
             .select_only()
-            .columns([C::CustomerId, C::CreatedAt])
+            .columns([C::CustomerId, C::CreatedAt, C::Id])
             .filter(C::CreatedAt.gte(from))
             .filter(C::CreatedAt.lt(to))
             .order_by_asc(C::CustomerId)
             .order_by_asc(C::CreatedAt)
+            .order_by_asc(C::Id)
             .into_tuple()
             .all(self.read())
             .await?)

@@ -451,13 +451,15 @@ impl Store {
     }
 
     /// Takes up to `limit` undelivered messages of a channel that are due, leased until
-    /// `lease_until` so that no other instance sends them meanwhile.
+    /// `lease_until` under `token` so that no other instance sends them meanwhile. The rows
+    /// come back carrying the token, which the outcome must present.
     pub async fn claim_outbox(
         &self,
         channel: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u64,
+        token: &str,
     ) -> StoreResult<Vec<OutboxRow>> {
         let txn = self.begin().await?;
         let mut q = outbox::Entity::find()
@@ -473,59 +475,91 @@ impl Store {
                 sea_orm::sea_query::LockBehavior::SkipLocked,
             );
         }
-        let due = q.all(&txn).await?;
+        let mut due = q.all(&txn).await?;
         if !due.is_empty() {
             outbox::Entity::update_many()
                 .col_expr(outbox::Column::NextAttemptAt, Expr::value(lease_until))
+                .col_expr(outbox::Column::LeaseToken, Expr::value(token))
                 .filter(outbox::Column::Id.is_in(due.iter().map(|o| o.id)))
                 .exec(&txn)
                 .await?;
         }
         txn.commit().await?;
+        for row in &mut due {
+            row.next_attempt_at = lease_until;
+            row.lease_token = Some(token.to_owned());
+        }
         Ok(due)
     }
 
-    pub async fn outbox_delivered(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-        self.update_outbox(id, |am| am.delivered_at = Set(Some(now)))
-            .await
+    /// Records that a claimed message was accepted. Returns `false`, changing nothing, when
+    /// the claim's lease was lost to another instance (which now owns the outcome).
+    pub async fn outbox_delivered(&self, row: &OutboxRow, now: DateTime<Utc>) -> StoreResult<bool> {
+        self.update_leased(row, |u| {
+            u.col_expr(outbox::Column::DeliveredAt, Expr::value(now))
+        })
+        .await
     }
 
-    /// Records a failed attempt: retry at `retry_at`, or give up when it is `None`.
+    /// Records a failed attempt: retry at `retry_at`, or give up when it is `None`. Returns
+    /// `false`, changing nothing, when the claim's lease was lost to another instance.
     pub async fn outbox_failed(
         &self,
         row: &OutboxRow,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
         now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let attempts = row.attempts + 1;
+    ) -> StoreResult<bool> {
         let error: String = error.chars().take(1000).collect();
-        self.update_outbox(row.id, |am| {
-            am.attempts = Set(attempts);
-            am.last_error = Set(Some(error));
+        self.update_leased(row, |u| {
+            let u = u
+                .col_expr(outbox::Column::Attempts, Expr::value(row.attempts + 1))
+                .col_expr(outbox::Column::LastError, Expr::value(error));
             match retry_at {
-                Some(t) => am.next_attempt_at = Set(t),
-                None => am.failed_at = Set(Some(now)),
+                Some(t) => u.col_expr(outbox::Column::NextAttemptAt, Expr::value(t)),
+                None => u.col_expr(outbox::Column::FailedAt, Expr::value(now)),
             }
         })
         .await
     }
 
-    async fn update_outbox(
-        &self,
-        id: i64,
-        f: impl FnOnce(&mut outbox::ActiveModel),
-    ) -> StoreResult<()> {
-        let txn = self.begin().await?;
-        let row = outbox::Entity::find_by_id(id)
-            .one(&txn)
-            .await?
-            .ok_or(StoreError::NotFound("outbox message"))?;
-        let mut am: outbox::ActiveModel = row.into();
-        f(&mut am);
-        am.update(&txn).await?;
-        txn.commit().await?;
+    /// Hands claimed messages that were not attempted back at once, instead of at the end of
+    /// the lease.
+    pub async fn release_outbox(&self, rows: &[OutboxRow], now: DateTime<Utc>) -> StoreResult<()> {
+        for row in rows {
+            self.update_leased(row, |u| {
+                u.col_expr(outbox::Column::NextAttemptAt, Expr::value(now))
+            })
+            .await?;
+        }
         Ok(())
+    }
+
+    /// Applies `set` to a message only while `row`'s claim still holds it: same token, not yet
+    /// delivered or given up.
+    async fn update_leased(
+        &self,
+        row: &OutboxRow,
+        set: impl FnOnce(sea_orm::UpdateMany<outbox::Entity>) -> sea_orm::UpdateMany<outbox::Entity>,
+    ) -> StoreResult<bool> {
+        let Some(token) = row.lease_token.as_deref() else {
+            return Ok(false);
+        };
+        let txn = self.begin().await?;
+        let n = set(outbox::Entity::update_many())
+            .col_expr(
+                outbox::Column::LeaseToken,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(outbox::Column::Id.eq(row.id))
+            .filter(outbox::Column::LeaseToken.eq(token))
+            .filter(outbox::Column::DeliveredAt.is_null())
+            .filter(outbox::Column::FailedAt.is_null())
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        txn.commit().await?;
+        Ok(n == 1)
     }
 
     pub async fn outbox_rows(&self) -> StoreResult<Vec<OutboxRow>> {
@@ -535,15 +569,17 @@ impl Store {
             .await?)
     }
 
-    /// Deletes delivered outbox messages older than `keep`.
-    pub async fn purge_outbox(&self, now: DateTime<Utc>, keep: Duration) -> StoreResult<()> {
+    /// Deletes outbox messages delivered more than `keep` ago; returns how many. Messages given
+    /// up on stay, as the record of what never arrived.
+    pub async fn purge_outbox(&self, now: DateTime<Utc>, keep: Duration) -> StoreResult<u64> {
         let txn = self.begin().await?;
-        outbox::Entity::delete_many()
+        let n = outbox::Entity::delete_many()
             .filter(outbox::Column::DeliveredAt.lt(now - keep))
             .exec(&txn)
-            .await?;
+            .await?
+            .rows_affected;
         txn.commit().await?;
-        Ok(())
+        Ok(n)
     }
 }
 

@@ -153,6 +153,8 @@ pub struct QueueFilter {
     /// Only tickets whose earliest running SLA target is at or before this instant
     /// ("breached": now; "due within N minutes": now + N).
     pub due_by: Option<DateTime<Utc>>,
+    /// Only tickets that repeat an earlier complaint of the same customer.
+    pub repeat: bool,
     pub sort: QueueSort,
     /// Continue after this position (of the same sort).
     pub after: Option<QueuePos>,
@@ -933,6 +935,20 @@ impl Store {
         }
         if let Some(by) = f.due_by {
             cond = cond.add(ticket::Column::SlaDueAt.lte(by));
+        }
+        if f.repeat {
+            use crate::entity::ticket_text;
+            cond = cond.add(
+                ticket::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(ticket_text::Column::TicketId)
+                        .from(ticket_text::Entity)
+                        .and_where(
+                            sea_orm::sea_query::Expr::col(ticket_text::Column::RepeatCount).gt(0),
+                        )
+                        .to_owned(),
+                ),
+            );
         }
         use ticket::Column as C;
         match f.after {

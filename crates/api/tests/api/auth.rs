@@ -301,4 +301,33 @@ async fn repeated_failed_logins_are_rate_limited(b: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+/// Guessing in parallel gets no more tries than guessing one after another.
+async fn parallel_guesses_are_limited_too(b: Backend) {
+    let app = TestApp::start_with(b, |c| c.rate_limit_login = 3).await;
+    let mut handles = Vec::new();
+    for _ in 0..12 {
+        let (client, base) = (app.client.clone(), app.base.clone());
+        handles.push(tokio::spawn(async move {
+            client
+                .post(format!("{base}/api/v1/auth/login"))
+                .json(&json!({"email": ADMIN_EMAIL, "password": "wrong password!"}))
+                .send()
+                .await
+                .map(|r| r.status())
+        }));
+    }
+    let mut unauthorized = 0;
+    let mut limited = 0;
+    for h in handles {
+        match h.await.ok().and_then(|r| r.ok()) {
+            Some(StatusCode::UNAUTHORIZED) => unauthorized += 1,
+            Some(StatusCode::TOO_MANY_REQUESTS) => limited += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    assert!(unauthorized <= 3, "{unauthorized} guesses were checked");
+    assert_eq!(unauthorized + limited, 12);
+}
+on_both!(parallel_guesses_are_limited_too);
 on_both!(repeated_failed_logins_are_rate_limited);

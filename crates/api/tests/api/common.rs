@@ -128,6 +128,16 @@ impl TestApp {
 
     /// Starts a server whose configuration `tweak` may change (rate limits, ...).
     pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::start_custom(backend, tweak, |_| {}).await
+    }
+
+    /// Like [`TestApp::start_with`], and `adjust` may change the state before the background
+    /// workers start (e.g. take the outbox senders away to drive delivery by hand).
+    pub async fn start_custom(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Config),
+        adjust: impl FnOnce(&mut AppState),
+    ) -> TestApp {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let url = fresh_database(backend, &dir).await;
         let mut config = Config::for_database(&url);
@@ -136,9 +146,10 @@ impl TestApp {
         config.db_max_connections = 4;
         config.sla_scan_interval = 1;
         tweak(&mut config);
-        let state = AppState::build(&config)
+        let mut state = AppState::build(&config)
             .await
             .unwrap_or_else(|e| panic!("{e:#}"));
+        adjust(&mut state);
         ensure_admin(&state, &config)
             .await
             .unwrap_or_else(|e| panic!("{e:#}"));
@@ -315,11 +326,16 @@ impl Drop for SseClient {
 impl SseClient {
     /// Connects to `/api/v1/events` and returns once the server answered 200.
     pub async fn connect(base: &str, token: &str, last_event_id: Option<i64>) -> SseClient {
+        SseClient::connect_after(base, token, last_event_id.map(|i| i.to_string()).as_deref()).await
+    }
+
+    /// Connects with `Last-Event-ID` set to an id exactly as received.
+    pub async fn connect_after(base: &str, token: &str, last_event_id: Option<&str>) -> SseClient {
         use futures::StreamExt;
         let mut req =
             reqwest::Client::new().get(format!("{base}/api/v1/events?access_token={token}"));
         if let Some(id) = last_event_id {
-            req = req.header("Last-Event-ID", id.to_string());
+            req = req.header("Last-Event-ID", id);
         }
         let res = req.send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(res.status(), StatusCode::OK);

@@ -9,8 +9,8 @@ use serde_json::json;
 use crate::common::{ADMIN_PASSWORD, Api, Backend, SseClient, eventually, fresh_database};
 use crate::sla::{Receiver, import_old, one_hour_first_response};
 
-struct Instance {
-    base: String,
+pub(crate) struct Instance {
+    pub(crate) base: String,
     _child: tokio::process::Child,
 }
 
@@ -22,20 +22,32 @@ fn free_port() -> u16 {
 }
 
 async fn spawn(url: &str, webhook: &str) -> Instance {
+    spawn_with(url, webhook, &[]).await
+}
+
+/// An instance with more environment (later settings win over the defaults above them). An
+/// empty `webhook` runs it without webhook delivery.
+pub(crate) async fn spawn_with(url: &str, webhook: &str, env: &[(&str, &str)]) -> Instance {
     let port = free_port();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_helpdesk"))
-        .arg("serve")
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_helpdesk"));
+    cmd.arg("serve")
         .env("HELPDESK_DATABASE_URL", url)
         .env("HELPDESK_BIND", format!("127.0.0.1:{port}"))
         .env("HELPDESK_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("HELPDESK_SLA_SCAN_INTERVAL", "1")
-        .env("HELPDESK_WEBHOOK_URL", webhook)
-        .env("HELPDESK_WEBHOOK_SECRET", "two-instances-secret")
         .env("HELPDESK_RATE_LIMIT_PUBLIC", "0")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    if !webhook.is_empty() {
+        cmd.env("HELPDESK_WEBHOOK_URL", webhook)
+            .env("HELPDESK_WEBHOOK_SECRET", "two-instances-secret");
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd
         .spawn()
         .unwrap_or_else(|e| panic!("start helpdesk: {e}"));
     let base = format!("http://127.0.0.1:{port}");
@@ -144,6 +156,48 @@ async fn two_instances_raise_and_deliver_each_alert_once() {
     alert_ids.sort_unstable();
     alert_ids.dedup();
     assert_eq!(alert_ids.len(), 10);
+    drop(b);
+    drop(a);
+}
+
+/// A change made through instance A reaches an SSE client of instance B through PostgreSQL
+/// `NOTIFY`: B neither re-reads its log on a timer (once an hour here) nor scans (once an
+/// hour), so nothing but the notification can wake its reader.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_on_one_instance_reaches_the_other_through_notify() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let url = fresh_database(Backend::Postgres, &dir).await;
+    let receiver = Receiver::start(0).await;
+    let a = spawn(&url, &receiver.url).await;
+    let quiet = [
+        ("HELPDESK_LIVE_POLL_INTERVAL", "3600"),
+        ("HELPDESK_SLA_SCAN_INTERVAL", "3600"),
+    ];
+    let b = spawn_with(&url, &receiver.url, &quiet).await;
+
+    let app_a = Api::remote(&a.base);
+    let admin = app_a.admin().await;
+    let live_b = SseClient::connect(&b.base, &admin, None).await;
+    let (reference, _) = app_a.submit("ayu@example.com", "via A").await;
+    let created = live_b
+        .wait_for("the ticket created on A", |k, v| {
+            k == "ticket" && v["change"] == "created" && v["reference"] == reference.as_str()
+        })
+        .await;
+    let id = created["id"].as_i64().unwrap_or_default();
+    let r = app_a
+        .patch(
+            &format!("/api/v1/tickets/{id}"),
+            Some(&admin),
+            json!({"priority": "urgent"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    live_b
+        .wait_for("the change made on A", |k, v| {
+            k == "ticket" && v["change"] == "updated" && v["id"] == id
+        })
+        .await;
     drop(b);
     drop(a);
 }

@@ -4,9 +4,11 @@
 mod common;
 
 mod auth;
+mod cli;
 mod import;
 mod instances;
 mod public;
+mod recurring;
 mod reports;
 mod sla;
 mod tickets;

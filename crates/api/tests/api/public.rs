@@ -170,6 +170,39 @@ async fn the_same_idempotency_key_gives_the_first_ticket(b: Backend) {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.fields(), vec!["Idempotency-Key"]);
+
+    // Once the key has expired, someone who learns it gets a new ticket of their own, and a
+    // link that does not open the first one.
+    app.state
+        .store
+        .purge_expired(
+            chrono::Utc::now() + chrono::Duration::days(2),
+            chrono::Duration::hours(24),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("purge: {e}"));
+    let other = json!({"name": "Mallory", "email": "m@example.com", "subject": "Double", "body": "Give me the link"});
+    let late = app
+        .request(
+            Method::POST,
+            "/api/v1/public/tickets",
+            None,
+            Some(other),
+            &key,
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CREATED, "{}", late.body);
+    assert_ne!(late.body["reference"], first.body["reference"]);
+    let late_token = late.body["access_token"].as_str().unwrap_or_default();
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/public/tickets/{reference}"),
+            Some(late_token)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
 }
 on_both!(the_same_idempotency_key_gives_the_first_ticket);
 
@@ -411,3 +444,62 @@ async fn concurrent_submissions_each_get_their_own_ticket(b: Backend) {
     assert_eq!(customer_ids.len(), 1, "one customer per e-mail");
 }
 on_both!(concurrent_submissions_each_get_their_own_ticket);
+
+async fn the_survey_answer_thanks_the_customer(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let (reference, token) = app.submit("tia@example.com", "Paket hilang").await;
+    let id = Api::id_of(&reference);
+    app.post(
+        &format!("/api/v1/tickets/{id}/transitions"),
+        Some(&admin),
+        json!({"to": "resolved"}),
+    )
+    .await;
+    let path = format!("/api/v1/public/tickets/{reference}/survey");
+    let r = app
+        .put(
+            &path,
+            Some(&token),
+            json!({"csat": 4, "comment": "Terima kasih"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (
+            r.body["thank_you"].as_bool(),
+            r.body["updated"].as_bool(),
+            r.body["message"].as_str()
+        ),
+        (
+            Some(true),
+            Some(false),
+            Some("Thank you for your feedback! It helps us serve you better.")
+        )
+    );
+    // The ticket view is still there for the page to redraw.
+    assert_eq!(
+        (
+            r.body["reference"].as_str(),
+            r.body["status"].as_str(),
+            r.body["survey"]["csat"].as_i64()
+        ),
+        (Some(reference.as_str()), Some("resolved"), Some(4))
+    );
+    let r = app.put(&path, Some(&token), json!({"csat": 5})).await;
+    assert_eq!(
+        (
+            r.status,
+            r.body["thank_you"].as_bool(),
+            r.body["updated"].as_bool(),
+            r.body["message"].as_str()
+        ),
+        (
+            StatusCode::OK,
+            Some(true),
+            Some(true),
+            Some("Thank you — your answer has been updated.")
+        )
+    );
+}
+on_both!(the_survey_answer_thanks_the_customer);

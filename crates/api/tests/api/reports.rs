@@ -494,3 +494,617 @@ async fn customer_experience_and_customers_at_risk(b: Backend) {
     );
 }
 on_both!(customer_experience_and_customers_at_risk);
+
+fn closed(at: &str, reason: &str) -> Value {
+    json!({"at": at, "type": "status", "to": "closed", "reason": reason})
+}
+
+/// A ticket with its own category (`None`: uncategorized) and channel.
+fn ticket_in(
+    ext: &str,
+    email: &str,
+    category: Option<&str>,
+    channel: &str,
+    created: &str,
+    events: Vec<Value>,
+) -> Value {
+    json!({"external_id": ext, "subject": format!("Ticket {ext}"), "body": "Tolong dibantu", "category": category, "priority": "normal",
+           "channel": channel, "customer": {"name": ext, "email": email}, "created_at": created, "events": events})
+}
+
+async fn import_ok(app: &Api, admin: &str, tickets: Value) -> Vec<i64> {
+    let r = app.import(admin, tickets).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["ticket_ids"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_i64)
+        .collect()
+}
+
+async fn kaplan_meier_censors_unresolved_tickets(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    import_ok(
+        &app,
+        &admin,
+        json!([
+            // Monday 6 April 2026 (calendar seconds; the query runs months later).
+            ticket(
+                "k1",
+                "k1@example.com",
+                "normal",
+                "2026-04-06T08:00:00Z",
+                vec![status("2026-04-06T09:00:00Z", "resolved")]
+            ),
+            // Closed as `other` without resolution: censored at its close, 30 min.
+            ticket(
+                "k2",
+                "k2@example.com",
+                "normal",
+                "2026-04-06T08:10:00Z",
+                vec![closed("2026-04-06T08:40:00Z", "other")]
+            ),
+            ticket(
+                "k3",
+                "k3@example.com",
+                "normal",
+                "2026-04-06T08:20:00Z",
+                vec![status("2026-04-06T10:20:00Z", "resolved")]
+            ),
+            // Still open, and waiting on the customer: both censored at the query.
+            ticket(
+                "k4",
+                "k4@example.com",
+                "normal",
+                "2026-04-06T08:30:00Z",
+                vec![]
+            ),
+            ticket(
+                "k5",
+                "k5@example.com",
+                "normal",
+                "2026-04-06T08:40:00Z",
+                vec![
+                    msg("2026-04-06T09:00:00Z", "agent", "Nomor pesanan?"),
+                    status("2026-04-06T09:00:00Z", "pending")
+                ]
+            ),
+            // Wednesday 8 April.
+            ticket(
+                "n1",
+                "n1@example.com",
+                "normal",
+                "2026-04-08T08:00:00Z",
+                vec![status("2026-04-08T08:30:00Z", "resolved")]
+            ),
+            // Resolved after 2 h, then reopened by the customer: no TTR now, censored.
+            ticket(
+                "n2",
+                "n2@example.com",
+                "normal",
+                "2026-04-08T08:10:00Z",
+                vec![
+                    status("2026-04-08T10:10:00Z", "resolved"),
+                    msg("2026-04-08T11:00:00Z", "customer", "Masih rusak")
+                ]
+            ),
+            ticket(
+                "n3",
+                "n3@example.com",
+                "normal",
+                "2026-04-08T08:20:00Z",
+                vec![]
+            ),
+        ]),
+    )
+    .await;
+    let r = app
+        .get(
+            "/api/v1/reports/ttr?from=2026-04-06&to=2026-04-09&group_by=day",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // 6 April, by hand. Observations (s): k2 censored at 1800, k1 resolved at 3600, k3
+    // resolved at 7200, k4 and k5 censored at the query (months).
+    //   t = 1800: k2 leaves, nobody resolved; at risk 5 -> 4.
+    //   t = 3600: 1 of 4 resolved: S = 3/4.               at risk 4 -> 3.
+    //   t = 7200: 1 of 3 resolved: S = 3/4 * 2/3 = 1/2 <= 0.5: KM median = 7200.
+    // The resolved tickets alone, [3600, 7200], have the nearest-rank median 3600 (rank
+    // ceil(0.5 * 2) = 1): the open backlog moves the median from 1 h to 2 h. Censoring k2 at
+    // the query instead of its close would give S(3600) = 4/5, S(7200) = 3/5: no median.
+    let day1 = group(&r.body, "2026-04-06");
+    assert_eq!(
+        (
+            day1["tickets"].as_i64(),
+            day1["resolved"].as_i64(),
+            day1["excluded"].as_i64()
+        ),
+        (Some(5), Some(2), Some(0)),
+        "{day1}"
+    );
+    assert_eq!(
+        day1["ttr"],
+        json!({"median_s": 3600, "mean_s": 5400, "p90_s": 7200, "km_median_s": 7200})
+    );
+
+    // 8 April, by hand. n1 resolved at 1800; n2 (reopened, unresolved now) and n3 censored at
+    // the query. t = 1800: 1 of 3 resolved: S = 2/3, and no later resolution: S never falls
+    // to 0.5, so the KM median is null while the median of the resolved ticket is 1800. (Had
+    // n2 kept its first resolution at 7200: S(7200) = 2/3 * 1/2 = 1/3 -> 7200.)
+    let day3 = group(&r.body, "2026-04-08");
+    assert_eq!(
+        (day3["tickets"].as_i64(), day3["resolved"].as_i64()),
+        (Some(3), Some(1)),
+        "{day3}"
+    );
+    assert_eq!(
+        day3["ttr"],
+        json!({"median_s": 1800, "mean_s": 1800, "p90_s": 1800, "km_median_s": null})
+    );
+}
+on_both!(kaplan_meier_censors_unresolved_tickets);
+
+async fn repeat_contacts_look_back_before_the_cohort(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let ids = import_ok(
+        &app,
+        &admin,
+        json!([
+            // a: the earlier ticket is 16 days before `from`'s cohort ticket and before `from`.
+            ticket(
+                "a0",
+                "a@example.com",
+                "normal",
+                "2026-05-20T10:00:00Z",
+                vec![]
+            ),
+            ticket(
+                "a1",
+                "a@example.com",
+                "normal",
+                "2026-06-05T10:00:00Z",
+                vec![]
+            ),
+            // b: 31 days earlier: not a repeat.
+            ticket(
+                "b0",
+                "b@example.com",
+                "normal",
+                "2026-05-01T10:00:00Z",
+                vec![]
+            ),
+            ticket(
+                "b1",
+                "b@example.com",
+                "normal",
+                "2026-06-01T10:00:00Z",
+                vec![]
+            ),
+            // d: exactly 30 days earlier: a repeat ("within the previous 30 days").
+            ticket(
+                "d0",
+                "d@example.com",
+                "normal",
+                "2026-05-06T10:00:00Z",
+                vec![]
+            ),
+            ticket(
+                "d1",
+                "d@example.com",
+                "normal",
+                "2026-06-05T10:00:00Z",
+                vec![]
+            ),
+            // s: two tickets at the same instant: the second repeats the first, not both.
+            ticket(
+                "s1",
+                "s@example.com",
+                "normal",
+                "2026-06-10T10:00:00Z",
+                vec![]
+            ),
+            ticket(
+                "s2",
+                "s@example.com",
+                "normal",
+                "2026-06-10T10:00:00Z",
+                vec![]
+            ),
+        ]),
+    )
+    .await;
+    let range = "from=2026-06-01&to=2026-07-01";
+    let r = app
+        .get(&format!("/api/v1/reports/ttr?{range}"), Some(&admin))
+        .await;
+    let all = group(&r.body, "all");
+    assert_eq!(all["tickets"], 5, "{all}");
+    // a1, d1 and s2 of five.
+    assert_eq!(all["repeat_contact_pct"], 60.0, "{all}");
+    let page = app
+        .get(
+            &format!("/api/v1/reports/ttr/tickets?{range}&limit=1000"),
+            Some(&admin),
+        )
+        .await;
+    let repeats: Vec<(i64, bool)> = page.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| (t["id"].as_i64().unwrap_or(0), t["repeat_contact"] == true))
+        .collect();
+    assert_eq!(
+        repeats,
+        vec![
+            (ids[1], true),
+            (ids[3], false),
+            (ids[5], true),
+            (ids[6], false),
+            (ids[7], true)
+        ]
+    );
+}
+on_both!(repeat_contacts_look_back_before_the_cohort);
+
+async fn cx_response_rate_counts_reopened_answered_tickets(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    import_ok(
+        &app,
+        &admin,
+        json!([
+            // Answered, then reopened by the customer: not resolved now, but it was offered
+            // the survey and its answer stays.
+            ticket(
+                "x1",
+                "x1@example.com",
+                "normal",
+                "2026-07-06T08:00:00Z",
+                vec![
+                    status("2026-07-06T09:00:00Z", "resolved"),
+                    survey("2026-07-06T09:30:00Z", 5, Some(6), 9, "mantap"),
+                    msg("2026-07-06T10:00:00Z", "customer", "Eh, masih error"),
+                ]
+            ),
+            ticket(
+                "x2",
+                "x2@example.com",
+                "normal",
+                "2026-07-06T08:10:00Z",
+                vec![
+                    status("2026-07-06T09:00:00Z", "resolved"),
+                    survey("2026-07-06T09:30:00Z", 2, Some(2), 3, ""),
+                    msg("2026-07-06T10:00:00Z", "customer", "Belum beres"),
+                ]
+            ),
+            // Resolved, not answered.
+            ticket(
+                "x3",
+                "x3@example.com",
+                "normal",
+                "2026-07-06T08:20:00Z",
+                vec![status("2026-07-06T09:00:00Z", "resolved")]
+            ),
+            // Never resolved: never offered the survey.
+            ticket(
+                "x4",
+                "x4@example.com",
+                "normal",
+                "2026-07-06T08:30:00Z",
+                vec![]
+            ),
+        ]),
+    )
+    .await;
+    let cx = app
+        .get(
+            "/api/v1/reports/cx?from=2026-07-06&to=2026-07-07",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(cx.status, StatusCode::OK, "{}", cx.body);
+    let g = &cx.body["groups"][0];
+    // Offered: x1, x2, x3 (ever resolved); answered: x1, x2. 2/3 = 66.7 %, where counting only
+    // tickets resolved now would give 2/1 = 200 %.
+    assert_eq!(
+        (
+            g["resolved"].as_i64(),
+            g["responses"].as_i64(),
+            g["response_rate"].as_f64(),
+            g["csat_pct"].as_f64(),
+            g["nps"].as_f64()
+        ),
+        (Some(3), Some(2), Some(66.7), Some(50.0), Some(0.0)),
+        "{g}"
+    );
+}
+on_both!(cx_response_rate_counts_reopened_answered_tickets);
+
+async fn spam_duplicates_and_merged_are_not_complaints(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let at = |days_ago: i64, hours: i64| {
+        (chrono::Utc::now() - chrono::Duration::days(days_ago) + chrono::Duration::hours(hours))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
+    import_ok(
+        &app,
+        &admin,
+        json!([
+            // One real complaint, rated CSAT 2 (20 points), and three that were not complaints.
+            ticket(
+                "e1",
+                "eka@example.com",
+                "normal",
+                &at(10, 0),
+                vec![
+                    status(&at(10, 1), "resolved"),
+                    json!({"at": at(10, 2), "type": "survey", "csat": 2}),
+                ]
+            ),
+            ticket(
+                "e2",
+                "eka@example.com",
+                "normal",
+                &at(9, 0),
+                vec![closed(&at(9, 1), "duplicate")]
+            ),
+            ticket(
+                "e3",
+                "eka@example.com",
+                "normal",
+                &at(8, 0),
+                vec![closed(&at(8, 1), "merged")]
+            ),
+            ticket(
+                "e4",
+                "eka@example.com",
+                "normal",
+                &at(7, 0),
+                vec![closed(&at(7, 1), "spam")]
+            ),
+            // Only spam: three tickets would otherwise be 20 points and a listing.
+            ticket(
+                "s1",
+                "spam@example.com",
+                "normal",
+                &at(6, 0),
+                vec![closed(&at(6, 1), "spam")]
+            ),
+            ticket(
+                "s2",
+                "spam@example.com",
+                "normal",
+                &at(5, 0),
+                vec![closed(&at(5, 1), "spam")]
+            ),
+            ticket(
+                "s3",
+                "spam@example.com",
+                "normal",
+                &at(4, 0),
+                vec![closed(&at(4, 1), "spam")]
+            ),
+        ]),
+    )
+    .await;
+    let r = app.get("/api/v1/customers/at-risk", Some(&admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let items = r.body["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(
+        (
+            items[0]["email"].as_str(),
+            items[0]["score"].as_i64(),
+            items[0]["tickets"].as_i64()
+        ),
+        (Some("eka@example.com"), Some(20), Some(1))
+    );
+    let codes: Vec<&str> = items[0]["signals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["code"].as_str())
+        .collect();
+    assert_eq!(codes, vec!["low_csat"], "no repeat_complaints signal");
+
+    let r = app
+        .get("/api/v1/customers/at-risk?days=abc", Some(&admin))
+        .await;
+    assert_eq!(
+        (r.status, r.fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["days".to_string()])
+    );
+    let r = app
+        .get("/api/v1/customers/at-risk?days=0", Some(&admin))
+        .await;
+    assert_eq!(
+        (r.status, r.fields()),
+        (StatusCode::UNPROCESSABLE_ENTITY, vec!["days".to_string()])
+    );
+}
+on_both!(spam_duplicates_and_merged_are_not_complaints);
+
+async fn a_date_whose_midnight_is_skipped_starts_after_the_gap(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    let weekly: Vec<Value> = ["mon", "tue", "wed", "thu", "fri"]
+        .iter()
+        .map(|d| json!({"day": d, "open": "09:00", "close": "17:00"}))
+        .collect();
+    let r = app
+        .put(
+            "/api/v1/business-hours",
+            Some(&admin),
+            json!({"timezone": "America/Santiago", "weekly": weekly, "holidays": []}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Chile moves from UTC-4 to UTC-3 at midnight starting Sunday 6 September 2026: local
+    // 00:00-00:59 does not exist, and the day begins at 01:00 -03 = 04:00 UTC.
+    import_ok(
+        &app,
+        &admin,
+        json!([
+            ticket(
+                "g0",
+                "g0@example.com",
+                "normal",
+                "2026-09-06T03:59:00Z",
+                vec![]
+            ), // 23:59 on the 5th
+            ticket(
+                "g1",
+                "g1@example.com",
+                "normal",
+                "2026-09-06T04:00:00Z",
+                vec![]
+            ), // 01:00 on the 6th
+        ]),
+    )
+    .await;
+    let r = app
+        .get(
+            "/api/v1/reports/ttr?from=2026-09-06&to=2026-09-07&group_by=day",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["from"].as_str(), r.body["to"].as_str()),
+        (Some("2026-09-06T04:00:00Z"), Some("2026-09-07T03:00:00Z"))
+    );
+    assert_eq!(group(&r.body, "2026-09-06")["tickets"], 1, "{}", r.body);
+    let r = app
+        .get(
+            "/api/v1/reports/ttr?from=2026-09-05&to=2026-09-06",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["to"].as_str()),
+        (StatusCode::OK, Some("2026-09-06T04:00:00Z"))
+    );
+    assert_eq!(group(&r.body, "all")["tickets"], 1, "g0 only");
+}
+on_both!(a_date_whose_midnight_is_skipped_starts_after_the_gap);
+
+async fn other_groupings_match_hand_computation(b: Backend) {
+    let app = TestApp::start(b).await;
+    let admin = app.admin().await;
+    // UTC business calendar (the default). ISO week 1 of 2026 runs from Monday 29 December 2025.
+    import_ok(
+        &app,
+        &admin,
+        json!([
+            ticket_in(
+                "a",
+                "a@example.com",
+                Some("billing"),
+                "email",
+                "2025-12-29T10:00:00Z",
+                vec![status("2025-12-29T11:00:00Z", "resolved")]
+            ), // 3600
+            ticket_in(
+                "b",
+                "b@example.com",
+                Some("billing"),
+                "phone",
+                "2026-01-02T10:00:00Z",
+                vec![status("2026-01-02T13:00:00Z", "resolved")]
+            ), // 10800
+            ticket_in(
+                "c",
+                "c@example.com",
+                Some("delivery"),
+                "phone",
+                "2026-01-05T10:00:00Z",
+                vec![status("2026-01-05T12:00:00Z", "resolved")]
+            ), // 7200
+            ticket_in(
+                "d",
+                "d@example.com",
+                None,
+                "chat",
+                "2026-01-06T10:00:00Z",
+                vec![]
+            ), // open
+        ]),
+    )
+    .await;
+    let report = |by: &'static str| {
+        let app = &app;
+        let admin = &admin;
+        async move {
+            let r = app
+                .get(
+                    &format!("/api/v1/reports/ttr?from=2025-12-29&to=2026-02-01&group_by={by}"),
+                    Some(admin),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.body
+        }
+    };
+    let keys = |r: &Value| -> Vec<String> {
+        r["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g["key"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    let by = report("category").await;
+    assert_eq!(keys(&by), vec!["billing", "delivery", "uncategorized"]);
+    // billing: [3600, 10800]: median rank ceil(1) = 1 -> 3600, mean 7200, p90 rank 2.
+    assert_eq!(
+        group(&by, "billing")["ttr"],
+        json!({"median_s": 3600, "mean_s": 7200, "p90_s": 10800, "km_median_s": 3600})
+    );
+    assert_eq!(
+        (
+            group(&by, "uncategorized")["tickets"].as_i64(),
+            group(&by, "uncategorized")["resolved"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+
+    let by = report("channel").await;
+    assert_eq!(keys(&by), vec!["chat", "email", "phone"]);
+    // phone: [7200, 10800]: median 7200, mean 9000.
+    assert_eq!(
+        group(&by, "phone")["ttr"],
+        json!({"median_s": 7200, "mean_s": 9000, "p90_s": 10800, "km_median_s": 7200})
+    );
+
+    let by = report("week").await;
+    assert_eq!(
+        keys(&by),
+        vec!["2026-W01", "2026-W02"],
+        "29 Dec 2025 is in 2026-W01"
+    );
+    assert_eq!(group(&by, "2026-W01")["tickets"], 2);
+    // W02: c resolved at 7200, d open (censored at the query): S(7200) = 1/2 -> KM 7200.
+    assert_eq!(
+        group(&by, "2026-W02")["ttr"],
+        json!({"median_s": 7200, "mean_s": 7200, "p90_s": 7200, "km_median_s": 7200})
+    );
+
+    let by = report("month").await;
+    assert_eq!(keys(&by), vec!["2025-12", "2026-01"]);
+    // January: b 10800 and c 7200 resolved, d open: S(7200) = 2/3, S(10800) = 1/3 -> 10800,
+    // while the median of the resolved pair is 7200.
+    assert_eq!(
+        group(&by, "2026-01")["ttr"],
+        json!({"median_s": 7200, "mean_s": 9000, "p90_s": 10800, "km_median_s": 10800})
+    );
+    assert_eq!(group(&by, "2025-12")["ttr"]["median_s"], 3600);
+}
+on_both!(other_groupings_match_hand_computation);

@@ -2,6 +2,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{Duration, SecondsFormat, Utc};
 use reqwest::StatusCode;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait,
+};
 use serde_json::{Value, json};
 
 use crate::common::{Api, Backend, SseClient, TestApp, eventually};
@@ -577,6 +580,18 @@ async fn webhooks_are_signed_retried_and_delivered_once(b: Backend) {
         all.len() > accepted,
         "the first attempt failed and was retried"
     );
+    assert_signed(&receiver, "whsec-test-secret", id);
+    let rows = app.state.store.outbox_rows().await.unwrap_or_default();
+    assert!(
+        rows.iter().all(|r| r.delivered_at.is_some()),
+        "nothing left undelivered"
+    );
+}
+on_both!(webhooks_are_signed_retried_and_delivered_once);
+
+/// Every accepted delivery carries a valid signature over its timestamp and body, and is an
+/// alert of `ticket`.
+fn assert_signed(receiver: &Receiver, secret: &str, ticket: i64) {
     for (headers, body) in receiver.accepted() {
         let sig = headers
             .get("x-helpdesk-signature")
@@ -590,21 +605,503 @@ async fn webhooks_are_signed_retried_and_delivered_once(b: Backend) {
             .unwrap_or_default();
         assert_eq!(
             sig,
-            helpdesk_api::delivery::Webhook::signature("whsec-test-secret", ts, body.as_bytes())
+            helpdesk_api::delivery::Webhook::signature(secret, ts, body.as_bytes())
         );
         let v: Value = serde_json::from_str(&body).unwrap_or_default();
         assert_eq!(
             (v["type"].as_str(), v["alert"]["ticket_id"].as_i64()),
-            (Some("alert.raised"), Some(id))
+            (Some("alert.raised"), Some(ticket))
         );
     }
+}
+
+/// A receiver that hangs past the webhook timeout on the first attempts: they count as
+/// failed and are retried, and once it answers each alert is accepted exactly once.
+async fn a_webhook_that_times_out_is_retried_and_delivered_once(b: Backend) {
+    let receiver = Receiver::start_faulty(Faults {
+        hangs: 2,
+        hang: std::time::Duration::from_secs(30),
+        ..Faults::default()
+    })
+    .await;
+    let url = receiver.url.clone();
+    let app = TestApp::start_with(b, move |c| {
+        c.webhook_url = Some(url);
+        c.webhook_secret = Some("whsec-timeout".into());
+        c.webhook_timeout = 1;
+    })
+    .await;
+    let admin = app.admin().await;
+    one_hour_first_response(&app, &admin).await;
+    let id = import_old(&app, &admin, "hang", 3, json!([])).await;
+    eventually("both alerts accepted", || async {
+        (receiver.accepted().len() >= 2).then_some(())
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(receiver.accepted().len(), 2, "each alert accepted once");
+    assert_eq!(receiver.all().len(), 4, "two attempts hung, two retries");
+    assert_signed(&receiver, "whsec-timeout", id);
     let rows = app.state.store.outbox_rows().await.unwrap_or_default();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert!(r.delivered_at.is_some(), "{r:?}");
+        assert_eq!(
+            r.attempts, 1,
+            "one timed-out attempt before the delivery: {r:?}"
+        );
+        assert!(
+            r.last_error.as_deref().unwrap_or("").contains("within 1 s")
+                || r.last_error
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("request failed"),
+            "{r:?}"
+        );
+    }
+}
+on_both!(a_webhook_that_times_out_is_retried_and_delivered_once);
+
+/// Two instances deliver from one outbox to a slow receiver, with a lease far shorter than
+/// twenty sends: a claim never outlives its lease, so no message is sent twice.
+async fn outbox_claims_end_inside_their_lease(b: Backend) {
+    let receiver = Receiver::start_faulty(Faults {
+        delay: std::time::Duration::from_millis(500),
+        ..Faults::default()
+    })
+    .await;
+    let url = receiver.url.clone();
+    // The instance's own delivery worker is left out: the test runs two by hand.
+    let app = TestApp::start_custom(
+        b,
+        move |c| {
+            c.webhook_url = Some(url);
+            c.webhook_secret = Some("whsec-lease".into());
+            c.webhook_timeout = 1;
+        },
+        |s| s.senders.clear(),
+    )
+    .await;
+    let admin = app.admin().await;
+    one_hour_first_response(&app, &admin).await;
+    for i in 0..3 {
+        import_old(&app, &admin, &format!("lease-{i}"), 3, json!([])).await;
+    }
+    let store = app.state.store.clone();
+    eventually("six messages in the outbox", || async {
+        (store.outbox_rows().await.unwrap_or_default().len() >= 6).then_some(())
+    })
+    .await;
+    let sender = helpdesk_api::delivery::Sender::Webhook(
+        helpdesk_api::delivery::Webhook::new(
+            receiver.url.clone(),
+            "whsec-lease".into(),
+            std::time::Duration::from_secs(1),
+        )
+        .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let workers = (0..2).map(|_| {
+        let (store, sender) = (store.clone(), sender.clone());
+        tokio::spawn(async move {
+            for _ in 0..100 {
+                let lease = std::time::Duration::from_secs(2);
+                helpdesk_api::delivery::deliver_due_leased(&store, &sender, lease)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e:#}"));
+                let rows = store.outbox_rows().await.unwrap_or_default();
+                if rows.iter().all(|r| r.delivered_at.is_some()) {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        })
+    });
+    futures::future::join_all(workers).await;
+    let mut ids: Vec<String> = receiver
+        .all()
+        .iter()
+        .filter_map(|(h, _, _)| h.get("x-helpdesk-delivery").cloned())
+        .collect();
+    ids.sort();
+    let sent = ids.len();
+    ids.dedup();
+    assert_eq!((sent, ids.len()), (6, 6), "every message sent exactly once");
     assert!(
-        rows.iter().all(|r| r.delivered_at.is_some()),
-        "nothing left undelivered"
+        store
+            .outbox_rows()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .all(|r| r.delivered_at.is_some() && r.lease_token.is_none())
     );
 }
-on_both!(webhooks_are_signed_retried_and_delivered_once);
+on_both!(outbox_claims_end_inside_their_lease);
+
+/// A worker whose lease ran out cannot record an outcome over the instance that took the
+/// message over: not "delivered", not "failed, retry later".
+async fn a_lost_outbox_lease_cannot_record_the_outcome(b: Backend) {
+    let receiver = Receiver::start(0).await;
+    let url = receiver.url.clone();
+    let app = TestApp::start_custom(
+        b,
+        move |c| {
+            c.webhook_url = Some(url);
+            c.webhook_secret = Some("whsec-lost".into());
+        },
+        |s| s.senders.clear(),
+    )
+    .await;
+    let admin = app.admin().await;
+    one_hour_first_response(&app, &admin).await;
+    import_old(&app, &admin, "lost", 3, json!([])).await;
+    let store = &app.state.store;
+    eventually("two messages in the outbox", || async {
+        (store.outbox_rows().await.unwrap_or_default().len() >= 2).then_some(())
+    })
+    .await;
+    fn ok<T>(r: Result<T, helpdesk_store::StoreError>) -> T {
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+    let t0 = Utc::now();
+    let lease = Duration::seconds(10);
+    let first = ok(store
+        .claim_outbox("webhook", t0, t0 + lease, 20, "first")
+        .await);
+    assert_eq!(first.len(), 2);
+    // Within the lease nobody else gets them; after it, another instance does.
+    let t1 = t0 + Duration::seconds(5);
+    let none = ok(store
+        .claim_outbox("webhook", t1, t1 + lease, 20, "second")
+        .await);
+    assert!(none.is_empty());
+    let t2 = t0 + Duration::seconds(11);
+    let second = ok(store
+        .claim_outbox("webhook", t2, t2 + lease, 20, "second")
+        .await);
+    assert_eq!(second.len(), 2);
+
+    // The first claim finishes late: neither outcome lands.
+    let retry = Some(t2 + Duration::seconds(2));
+    assert!(!ok(store.outbox_failed(&first[0], "late", retry, t2).await));
+    assert!(!ok(store.outbox_delivered(&first[1], t2).await));
+    let rows = ok(store.outbox_rows().await);
+    for r in &rows {
+        assert_eq!(
+            (
+                r.delivered_at,
+                r.attempts,
+                r.lease_token.as_deref(),
+                r.next_attempt_at.timestamp()
+            ),
+            (None, 0, Some("second"), (t2 + lease).timestamp()),
+            "the stale claim changed nothing"
+        );
+    }
+    assert!(ok(store.outbox_delivered(&second[0], t2).await));
+    assert!(ok(store.outbox_failed(&second[1], "500", retry, t2).await));
+    // An outcome is recorded once.
+    assert!(!ok(store.outbox_delivered(&second[0], t2).await));
+    let rows = ok(store.outbox_rows().await);
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r.delivered_at.is_some(), r.attempts))
+            .collect::<Vec<_>>(),
+        vec![(true, 0), (false, 1)]
+    );
+}
+on_both!(a_lost_outbox_lease_cannot_record_the_outcome);
+
+/// The hourly purge forgets live events after a week and delivered messages after a month;
+/// messages not delivered stay.
+async fn the_hourly_purge_forgets_old_live_events_and_delivered_messages(b: Backend) {
+    let receiver = Receiver::start(0).await;
+    let url = receiver.url.clone();
+    let app = TestApp::start_custom(
+        b,
+        move |c| {
+            c.webhook_url = Some(url);
+            c.webhook_secret = Some("whsec-purge".into());
+        },
+        |s| s.senders.clear(),
+    )
+    .await;
+    let admin = app.admin().await;
+    one_hour_first_response(&app, &admin).await;
+    import_old(&app, &admin, "purge", 3, json!([])).await;
+    let store = &app.state.store;
+    let rows = eventually("two messages in the outbox", || async {
+        let rows = store.outbox_rows().await.unwrap_or_default();
+        (rows.len() >= 2).then_some(rows)
+    })
+    .await;
+    let now = Utc::now();
+    let claimed = store
+        .claim_outbox("webhook", now, now + Duration::seconds(60), 1, "t")
+        .await
+        .unwrap_or_default();
+    assert_eq!(claimed.len(), 1);
+    assert!(
+        store
+            .outbox_delivered(&claimed[0], now)
+            .await
+            .unwrap_or_default()
+    );
+    let live = || async {
+        store
+            .live_events_after(0, 1000)
+            .await
+            .unwrap_or_default()
+            .len()
+    };
+    let events = live().await;
+    assert!(events > 0);
+
+    let state = &app.state;
+    let purge = |at| async move {
+        helpdesk_api::workers::purge(state, at)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
+    };
+    purge(now + Duration::days(6)).await;
+    assert_eq!(live().await, events, "a week's live events stay resumable");
+    assert_eq!(store.outbox_rows().await.unwrap_or_default().len(), 2);
+    purge(now + Duration::days(8)).await;
+    assert_eq!(live().await, 0, "live events older than a week are gone");
+    assert_eq!(
+        store.outbox_rows().await.unwrap_or_default().len(),
+        2,
+        "a delivered message stays a month"
+    );
+    purge(now + Duration::days(31)).await;
+    let left: Vec<i64> = store
+        .outbox_rows()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        left,
+        vec![rows[1].id],
+        "only the undelivered message is left"
+    );
+}
+on_both!(the_hourly_purge_forgets_old_live_events_and_delivered_messages);
+
+/// Business hours around the clock and a 1-hour first-response target, written to the store
+/// directly so that no scan is woken by the change.
+async fn one_hour_first_response_quietly(app: &TestApp) {
+    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let weekly: Vec<Value> = days
+        .iter()
+        .map(|d| json!({"day": d, "open": "00:00", "close": "24:00"}))
+        .collect();
+    let store = &app.state.store;
+    store
+        .put_setting(
+            "business_hours",
+            &json!({"timezone": "UTC", "weekly": weekly, "holidays": []}),
+            Utc::now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let policy = json!([{"name": "Normal", "priority": "normal", "tier": null, "first_response_s": 3600, "next_response_s": null, "resolution_s": null, "hours": "business", "warn_at_pct": 80}]);
+    store
+        .put_setting("sla_policies", &policy, Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// With the periodic scan an hour away, an import and an agent's new ticket still get their
+/// clocks measured at once: both wake the scanner, as a public submission does.
+async fn agent_tickets_and_imports_wake_the_sla_scanner(b: Backend) {
+    let app = TestApp::start_with(b, |c| c.sla_scan_interval = 3600).await;
+    let admin = app.admin().await;
+    one_hour_first_response_quietly(&app).await;
+    // Past the scan made at start-up.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+
+    let id = import_old(&app, &admin, "woken", 3, json!([])).await;
+    let got = eventually("the imported ticket's alerts", || async {
+        let l = levels(&alerts(&app, &admin, "all").await, id);
+        (l.len() >= 2).then_some(l)
+    })
+    .await;
+    assert_eq!(
+        got,
+        vec![
+            ("first_response".to_owned(), "breach".to_owned()),
+            ("first_response".to_owned(), "warning".to_owned())
+        ]
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let r = app
+        .post(
+            "/api/v1/tickets",
+            Some(&admin),
+            json!({"subject": "Telepon: tidak bisa login", "body": "Pelanggan menelepon.", "priority": "normal",
+                   "customer": {"name": "Budi", "email": "budi@example.com"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let created = r.body["ticket"]["id"].as_i64().unwrap_or_default();
+    eventually(
+        "the agent's ticket has its first-response target",
+        || async {
+            let q = app
+                .get("/api/v1/tickets?due_within=120", Some(&admin))
+                .await;
+            q.body["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|t| t["id"] == created)
+                .then_some(())
+        },
+    )
+    .await;
+}
+on_both!(agent_tickets_and_imports_wake_the_sla_scanner);
+
+/// Two writes to the live log whose lower id becomes visible last — on PostgreSQL two
+/// transactions that commit in the opposite order to their inserts; SQLite has one writer,
+/// so there the higher id is written first by hand. Returns the visible row's id and the
+/// commit still to come.
+async fn out_of_order(
+    app: &TestApp,
+    db: &DatabaseConnection,
+    early: &str,
+    late: &str,
+) -> (i64, Late) {
+    if app.backend == Backend::Postgres {
+        let held = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        probe(&held, None, late).await;
+        let t = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+        let id = probe(&t, None, early).await;
+        t.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        app.state.store.wake().notify_one();
+        (id, Late::Txn(held))
+    } else {
+        let last = app
+            .state
+            .store
+            .last_live_event_id()
+            .await
+            .unwrap_or_default();
+        let id = probe(db, Some(last + 2), early).await;
+        app.state.store.wake().notify_one();
+        (id, Late::Row(last + 1, late.to_owned()))
+    }
+}
+
+enum Late {
+    Txn(DatabaseTransaction),
+    Row(i64, String),
+}
+
+impl Late {
+    async fn commit(self, app: &TestApp, db: &DatabaseConnection) {
+        match self {
+            Late::Txn(t) => t.commit().await.unwrap_or_else(|e| panic!("{e}")),
+            Late::Row(id, name) => {
+                probe(db, Some(id), &name).await;
+            }
+        }
+        app.state.store.wake().notify_one();
+    }
+}
+
+async fn probe(db: &impl ConnectionTrait, id: Option<i64>, name: &str) -> i64 {
+    use helpdesk_store::entity::live_event;
+    use sea_orm::ActiveValue::{NotSet, Set};
+    live_event::ActiveModel {
+        id: id.map_or(NotSet, Set),
+        kind: Set("ticket".into()),
+        ticket_id: Set(None),
+        payload: Set(json!({"change": "probe", "probe": name})),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .id
+}
+
+fn probes(live: &SseClient) -> Vec<(String, String)> {
+    live.received()
+        .into_iter()
+        .filter(|(_, _, v)| v["change"] == "probe")
+        .map(|(id, _, v)| (id, v["probe"].as_str().unwrap_or("").to_owned()))
+        .collect()
+}
+
+/// A live event whose id is lower than one already sent — its transaction committed later —
+/// still reaches a connected client, once; and a client that resumes from an event sent
+/// while that lower id was outstanding gets it too, and nothing twice.
+async fn a_live_event_that_commits_late_is_sent_once(b: Backend) {
+    let app = TestApp::start_with(b, |c| c.sla_scan_interval = 3600).await;
+    let admin = app.admin().await;
+    let db = sea_orm::Database::connect(&app.database_url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let live = SseClient::connect(&app.base, &admin, None).await;
+    let (reference, _) = app.submit("ayu@example.com", "before").await;
+    live.wait_for("created", |k, v| {
+        k == "ticket" && v["reference"] == reference.as_str()
+    })
+    .await;
+
+    let (early, late) = out_of_order(&app, &db, "second", "first").await;
+    live.wait_for("the early commit", |_, v| v["probe"] == "second")
+        .await;
+    late.commit(&app, &db).await;
+    live.wait_for("the late commit", |_, v| v["probe"] == "first")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let got = probes(&live);
+    assert_eq!(
+        got.iter().map(|(_, p)| p.as_str()).collect::<Vec<_>>(),
+        vec!["second", "first"],
+        "each once"
+    );
+    assert_eq!(
+        got[0].0,
+        format!("{early}:{}", early - 1),
+        "the id says what is awaited"
+    );
+    assert_eq!(
+        got[1].0,
+        early.to_string(),
+        "and that nothing is awaited any more"
+    );
+
+    // The same while the client is away: it resumes from an id that says what was awaited.
+    let (_, late) = out_of_order(&app, &db, "fourth", "third").await;
+    live.wait_for("the early commit", |_, v| v["probe"] == "fourth")
+        .await;
+    let resume_from = probes(&live)
+        .last()
+        .map(|(id, _)| id.clone())
+        .unwrap_or_default();
+    drop(live);
+    late.commit(&app, &db).await;
+    let back = SseClient::connect_after(&app.base, &admin, Some(&resume_from)).await;
+    back.wait_for("the late commit after resuming", |_, v| {
+        v["probe"] == "third"
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert_eq!(
+        probes(&back)
+            .iter()
+            .map(|(_, p)| p.as_str())
+            .collect::<Vec<_>>(),
+        vec!["third"],
+        "nothing sent before is sent again"
+    );
+}
+on_both!(a_live_event_that_commits_late_is_sent_once);
 
 type Captured = Vec<(std::collections::HashMap<String, String>, String, bool)>;
 
@@ -614,8 +1111,28 @@ pub struct Receiver {
     log: Arc<Mutex<Captured>>,
 }
 
+/// How a [`Receiver`] misbehaves.
+#[derive(Clone, Copy, Default)]
+pub struct Faults {
+    /// The first requests answered 500.
+    pub failures: usize,
+    /// The first requests (after the failures) left hanging for `hang`, then answered 500.
+    pub hangs: usize,
+    pub hang: std::time::Duration,
+    /// How long every accepted request takes.
+    pub delay: std::time::Duration,
+}
+
 impl Receiver {
     pub async fn start(failures: usize) -> Receiver {
+        Receiver::start_faulty(Faults {
+            failures,
+            ..Faults::default()
+        })
+        .await
+    }
+
+    pub async fn start_faulty(f: Faults) -> Receiver {
         use axum::http::HeaderMap;
         let log: Arc<Mutex<Captured>> = Arc::default();
         let sink = log.clone();
@@ -624,13 +1141,25 @@ impl Receiver {
             axum::routing::post(move |headers: HeaderMap, body: String| {
                 let sink = sink.clone();
                 async move {
-                    let mut log = sink.lock().unwrap_or_else(|e| e.into_inner());
-                    let ok = log.len() >= failures;
-                    let h = headers
-                        .iter()
-                        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
-                        .collect();
-                    log.push((h, body, ok));
+                    let (ok, wait) = {
+                        let mut log = sink.lock().unwrap_or_else(|e| e.into_inner());
+                        let n = log.len();
+                        let ok = n >= f.failures + f.hangs;
+                        let wait = if ok {
+                            f.delay
+                        } else if n >= f.failures {
+                            f.hang
+                        } else {
+                            std::time::Duration::ZERO
+                        };
+                        let h = headers
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+                            .collect();
+                        log.push((h, body, ok));
+                        (ok, wait)
+                    };
+                    tokio::time::sleep(wait).await;
                     if ok {
                         StatusCode::OK
                     } else {

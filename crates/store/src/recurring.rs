@@ -1,0 +1,768 @@
+//! Recurring complaints, kept: each ticket's terms and links, the inverted index that finds a
+//! new complaint's candidates among recent ones, document frequencies, and the issues.
+//!
+//! Tickets are indexed by a background task in id order, a batch per transaction. On
+//! PostgreSQL an advisory lock lets one instance index at a time, so two servers never start
+//! two issues for the same pair of complaints.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use helpdesk_recurring::grouping::near_duplicate;
+use helpdesk_recurring::{
+    Analyzer, Candidate, Decision, GroupingRule, Idf, IssueCandidate, decide, display_term,
+};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+};
+use serde::Serialize;
+
+use crate::entity::{message, recurring_issue, text_posting, text_term, ticket, ticket_text};
+use crate::{Store, StoreError, StoreResult};
+
+/// The `text_terms` row that counts documents rather than a term (terms never start with `#`).
+const DOCS: &str = "#docs";
+/// A ticket id may commit after a higher one (PostgreSQL); tickets this far below the highest
+/// indexed id are still looked for.
+const LATE_COMMIT_SLACK: i64 = 1_000;
+/// Labels and lists show this many top terms.
+const TOP_TERMS: usize = 5;
+
+/// How recurring complaints are found.
+#[derive(Debug, Clone)]
+pub struct RecurringConfig {
+    /// How far back a complaint's earlier tickets (same customer) and candidates (any
+    /// customer) are looked for.
+    pub window: Duration,
+    pub rule: GroupingRule,
+    /// How many of a complaint's rarest terms are looked up in the index.
+    pub probe_terms: usize,
+    /// How many of the most recent complaints per looked-up term become candidates.
+    pub per_term: u64,
+}
+
+impl Default for RecurringConfig {
+    fn default() -> Self {
+        RecurringConfig {
+            window: Duration::days(90),
+            rule: GroupingRule::default(),
+            probe_terms: 6,
+            per_term: 100,
+        }
+    }
+}
+
+/// What ticket detail shows: the customer's earlier related tickets and the ticket's issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TicketRecurring {
+    pub customer_repeat_count: i32,
+    pub previous_ticket_ids: Vec<i64>,
+    pub issue_id: Option<i64>,
+}
+
+/// A recurring issue as managers see it in a list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IssueSummary {
+    pub id: i64,
+    pub label: String,
+    pub terms: Vec<String>,
+    /// Tickets and distinct customers in the window.
+    pub ticket_count: usize,
+    pub customer_count: usize,
+    /// The issue's first and last complaint (any time).
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// The tickets in the window, newest first.
+    pub ticket_ids: Vec<i64>,
+    /// Complaints per UTC day in the window, oldest first; days without any are zero.
+    pub trend: Vec<DayCount>,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    pub date: NaiveDate,
+    pub count: usize,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Pending {
+    id: i64,
+    customer_id: i64,
+    created_at: DateTime<Utc>,
+    subject: String,
+}
+
+/// Document frequencies read from the database once per term and kept up to date in memory
+/// while a batch is indexed; written back at the end of the batch.
+struct Frequencies {
+    docs: u64,
+    df: HashMap<String, u64>,
+    added: HashMap<String, i64>,
+}
+
+impl Idf for Frequencies {
+    fn docs(&self) -> u64 {
+        self.docs
+    }
+    fn df(&self, term: &str) -> u64 {
+        self.df.get(term).copied().unwrap_or(0)
+    }
+}
+
+impl Frequencies {
+    async fn load(txn: &DatabaseTransaction) -> StoreResult<Frequencies> {
+        let docs = text_term::Entity::find_by_id(DOCS.to_owned())
+            .one(txn)
+            .await?
+            .map_or(0, |r| u64::try_from(r.df).unwrap_or(0));
+        Ok(Frequencies {
+            docs,
+            df: HashMap::new(),
+            added: HashMap::new(),
+        })
+    }
+
+    /// Makes sure the frequencies of `terms` are in memory.
+    async fn fetch(&mut self, txn: &DatabaseTransaction, terms: &[String]) -> StoreResult<()> {
+        let missing: Vec<String> = terms
+            .iter()
+            .filter(|t| !self.df.contains_key(*t))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        for chunk in missing.chunks(500) {
+            let rows = text_term::Entity::find()
+                .filter(text_term::Column::Term.is_in(chunk.iter().cloned()))
+                .all(txn)
+                .await?;
+            for r in rows {
+                self.df.insert(r.term, u64::try_from(r.df).unwrap_or(0));
+            }
+        }
+        for t in missing {
+            self.df.entry(t).or_insert(0);
+        }
+        Ok(())
+    }
+
+    fn add_document(&mut self, terms: &[String]) {
+        self.docs += 1;
+        *self.added.entry(DOCS.to_owned()).or_default() += 1;
+        for t in terms {
+            *self.df.entry(t.clone()).or_default() += 1;
+            *self.added.entry(t.clone()).or_default() += 1;
+        }
+    }
+
+    async fn save(self, txn: &DatabaseTransaction) -> StoreResult<()> {
+        let rows: Vec<text_term::ActiveModel> = self
+            .added
+            .into_iter()
+            .map(|(term, df)| text_term::ActiveModel {
+                term: Set(term),
+                df: Set(df),
+            })
+            .collect();
+        for chunk in rows.chunks(500) {
+            text_term::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::column(text_term::Column::Term)
+                        .value(
+                            text_term::Column::Df,
+                            Expr::col((text_term::Entity, text_term::Column::Df))
+                                .add(Expr::col((Alias::new("excluded"), text_term::Column::Df))),
+                        )
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn terms_of(json: &serde_json::Value) -> Vec<String> {
+    let mut terms: Vec<String> = serde_json::from_value(json.clone()).unwrap_or_default();
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+fn counts_of(json: &serde_json::Value) -> BTreeMap<String, i64> {
+    serde_json::from_value(json.clone()).unwrap_or_default()
+}
+
+/// The issue's top terms: those most of its tickets share, rarer terms first on a tie.
+fn top_terms(counts: &BTreeMap<String, i64>, idf: &impl Idf) -> Vec<String> {
+    let mut scored: Vec<(f64, &String)> = counts
+        .iter()
+        .map(|(t, n)| (*n as f64 * idf.weight(t), t))
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    scored
+        .into_iter()
+        .take(TOP_TERMS)
+        .map(|(_, t)| t.clone())
+        .collect()
+}
+
+fn label_of(top: &[String]) -> String {
+    top.iter()
+        .take(3)
+        .map(|t| display_term(t))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+impl Store {
+    /// Analyses tickets not indexed yet (at most `limit`, lowest id first), links each to the
+    /// customer's earlier related tickets and to a recurring issue. Returns how many were
+    /// indexed; 0 when there was nothing to do or another instance holds the lock.
+    pub async fn index_new_tickets(
+        &self,
+        analyzer: &Analyzer,
+        config: &RecurringConfig,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize> {
+        let txn = self.begin().await?;
+        if self.is_postgres() {
+            let row = txn
+                .query_one_raw(Statement::from_string(
+                    self.backend(),
+                    "SELECT pg_try_advisory_xact_lock(7243002) AS locked",
+                ))
+                .await?;
+            let locked: bool = row
+                .map(|r| r.try_get("", "locked"))
+                .transpose()?
+                .unwrap_or(false);
+            if !locked {
+                return Ok(0);
+            }
+        }
+        let highest: Option<i64> = ticket_text::Entity::find()
+            .select_only()
+            .column_as(ticket_text::Column::TicketId.max(), "m")
+            .into_tuple::<Option<i64>>()
+            .one(&txn)
+            .await?
+            .flatten();
+        let floor = highest.unwrap_or(0) - LATE_COMMIT_SLACK;
+        let pending: Vec<Pending> = ticket::Entity::find()
+            .select_only()
+            .columns([
+                ticket::Column::Id,
+                ticket::Column::CustomerId,
+                ticket::Column::CreatedAt,
+                ticket::Column::Subject,
+            ])
+            .filter(ticket::Column::Id.gt(floor))
+            .filter(
+                ticket::Column::Id.not_in_subquery(
+                    Query::select()
+                        .column(ticket_text::Column::TicketId)
+                        .from(ticket_text::Entity)
+                        .and_where(Expr::col(ticket_text::Column::TicketId).gt(floor))
+                        .to_owned(),
+                ),
+            )
+            .order_by_asc(ticket::Column::Id)
+            .limit(limit)
+            .into_model::<Pending>()
+            .all(&txn)
+            .await?;
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let bodies = first_bodies(&txn, &pending.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
+        let mut freq = Frequencies::load(&txn).await?;
+        for p in &pending {
+            let body = bodies.get(&p.id).map(String::as_str).unwrap_or("");
+            let analysis = analyzer.analyze(&p.subject, body);
+            self.index_one(&txn, p, analysis, config, &mut freq, now)
+                .await?;
+        }
+        freq.save(&txn).await?;
+        txn.commit().await?;
+        Ok(pending.len())
+    }
+
+    async fn index_one(
+        &self,
+        txn: &DatabaseTransaction,
+        p: &Pending,
+        analysis: helpdesk_recurring::Analysis,
+        config: &RecurringConfig,
+        freq: &mut Frequencies,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let terms = analysis.terms;
+        let since = p.created_at - config.window;
+        freq.fetch(txn, &terms).await?;
+
+        // The customer's earlier tickets about the same thing.
+        let earlier = ticket_text::Entity::find()
+            .filter(ticket_text::Column::CustomerId.eq(p.customer_id))
+            .filter(ticket_text::Column::CreatedAt.gte(since))
+            .filter(ticket_text::Column::CreatedAt.lte(p.created_at))
+            .filter(ticket_text::Column::TicketId.ne(p.id))
+            .order_by_desc(ticket_text::Column::CreatedAt)
+            .order_by_desc(ticket_text::Column::TicketId)
+            .limit(100)
+            .all(txn)
+            .await?;
+        let categories: HashMap<i64, Option<String>> = ticket::Entity::find()
+            .select_only()
+            .columns([ticket::Column::Id, ticket::Column::Category])
+            .filter(ticket::Column::Id.is_in(earlier.iter().map(|e| e.ticket_id).chain([p.id])))
+            .into_tuple::<(i64, Option<String>)>()
+            .all(txn)
+            .await?
+            .into_iter()
+            .collect();
+        let own_category = categories.get(&p.id).cloned().flatten();
+        let mut previous = Vec::new();
+        for e in &earlier {
+            let same_category = own_category.is_some()
+                && categories.get(&e.ticket_id).cloned().flatten() == own_category;
+            let e_terms = terms_of(&e.terms);
+            freq.fetch(txn, &e_terms).await?;
+            if same_category || near_duplicate(&terms, &e_terms, freq, &config.rule).is_some() {
+                previous.push(e.ticket_id);
+            }
+        }
+
+        // Candidates from other complaints: the most recent ones sharing a rare term.
+        let mut probes: Vec<&String> = terms.iter().filter(|t| freq.df(t) > 0).collect();
+        probes.sort_by(|a, b| freq.df(a).cmp(&freq.df(b)).then(a.cmp(b)));
+        let mut ids: HashSet<i64> = HashSet::new();
+        for term in probes.into_iter().take(config.probe_terms) {
+            let found: Vec<i64> = text_posting::Entity::find()
+                .select_only()
+                .column(text_posting::Column::TicketId)
+                .filter(text_posting::Column::Term.eq(term.as_str()))
+                .filter(text_posting::Column::CreatedAt.gte(since))
+                .order_by_desc(text_posting::Column::CreatedAt)
+                .limit(config.per_term)
+                .into_tuple()
+                .all(txn)
+                .await?;
+            ids.extend(found);
+        }
+        let rows = if ids.is_empty() {
+            Vec::new()
+        } else {
+            ticket_text::Entity::find()
+                .filter(ticket_text::Column::TicketId.is_in(ids))
+                .all(txn)
+                .await?
+        };
+        let issue_ids: HashSet<i64> = rows.iter().filter_map(|r| r.issue_id).collect();
+        let open_issues: Vec<recurring_issue::Model> = if issue_ids.is_empty() {
+            Vec::new()
+        } else {
+            recurring_issue::Entity::find()
+                .filter(recurring_issue::Column::Id.is_in(issue_ids))
+                .filter(recurring_issue::Column::Status.eq("open"))
+                .all(txn)
+                .await?
+        };
+        let open_ids: HashSet<i64> = open_issues.iter().map(|i| i.id).collect();
+        let issue_counts: Vec<BTreeMap<String, i64>> = open_issues
+            .iter()
+            .map(|i| counts_of(&i.term_counts))
+            .collect();
+        let centroid_terms: Vec<String> = issue_counts
+            .iter()
+            .flat_map(|c| c.keys().cloned())
+            .collect();
+        freq.fetch(txn, &centroid_terms).await?;
+        let issues: Vec<IssueCandidate<'_>> = open_issues
+            .iter()
+            .zip(&issue_counts)
+            .map(|(i, counts)| IssueCandidate {
+                issue_id: i.id,
+                members: i64::from(i.members),
+                counts,
+            })
+            .collect();
+        let cand_terms: Vec<Vec<String>> = rows.iter().map(|r| terms_of(&r.terms)).collect();
+        let all: Vec<String> = cand_terms.iter().flatten().cloned().collect();
+        freq.fetch(txn, &all).await?;
+        let candidates: Vec<Candidate<'_>> = rows
+            .iter()
+            .zip(&cand_terms)
+            .map(|(r, t)| Candidate {
+                ticket_id: r.ticket_id,
+                customer_id: r.customer_id,
+                issue_id: r.issue_id,
+                // A complaint of a dismissed (or merged-away) issue is matched by no one.
+                dismissed: r.issue_id.is_some_and(|i| !open_ids.contains(&i)),
+                terms: t,
+            })
+            .collect();
+        let decision = decide(
+            &terms,
+            p.customer_id,
+            &candidates,
+            &issues,
+            freq,
+            &config.rule,
+        );
+
+        let issue_id = match decision {
+            Decision::Alone => None,
+            Decision::Join { issue_id, .. } => {
+                self.add_to_issue(txn, issue_id, &terms, freq, now).await?;
+                Some(issue_id)
+            }
+            Decision::Start {
+                matched_ticket_id, ..
+            } => {
+                let other = candidates
+                    .iter()
+                    .find(|c| c.ticket_id == matched_ticket_id)
+                    .map(|c| c.terms.to_vec())
+                    .unwrap_or_default();
+                let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+                for t in terms.iter().chain(&other) {
+                    *counts.entry(t.clone()).or_default() += 1;
+                }
+                let top = top_terms(&counts, freq);
+                let issue = recurring_issue::ActiveModel {
+                    label: Set(label_of(&top)),
+                    custom_label: Set(None),
+                    members: Set(2),
+                    term_counts: Set(serde_json::to_value(&counts)?),
+                    status: Set("open".into()),
+                    merged_into: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(txn)
+                .await?;
+                ticket_text::Entity::update_many()
+                    .col_expr(ticket_text::Column::IssueId, Expr::value(issue.id))
+                    .filter(ticket_text::Column::TicketId.eq(matched_ticket_id))
+                    .exec(txn)
+                    .await?;
+                Some(issue.id)
+            }
+        };
+
+        ticket_text::ActiveModel {
+            ticket_id: Set(p.id),
+            customer_id: Set(p.customer_id),
+            created_at: Set(p.created_at),
+            lang: Set(analysis
+                .lang
+                .and_then(|l| serde_json::to_value(l).ok())
+                .and_then(|v| v.as_str().map(str::to_owned))),
+            terms: Set(serde_json::to_value(&terms)?),
+            issue_id: Set(issue_id),
+            repeat_count: Set(previous.len() as i32),
+            previous_ticket_ids: Set(serde_json::to_value(&previous)?),
+            indexed_at: Set(now),
+        }
+        .insert(txn)
+        .await?;
+        if !terms.is_empty() {
+            text_posting::Entity::insert_many(terms.iter().map(|t| text_posting::ActiveModel {
+                term: Set(t.clone()),
+                created_at: Set(p.created_at),
+                ticket_id: Set(p.id),
+            }))
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
+            .await?;
+        }
+        freq.add_document(&terms);
+        Ok(())
+    }
+
+    async fn add_to_issue(
+        &self,
+        txn: &DatabaseTransaction,
+        issue_id: i64,
+        terms: &[String],
+        freq: &mut Frequencies,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let Some(issue) = recurring_issue::Entity::find_by_id(issue_id)
+            .one(txn)
+            .await?
+        else {
+            return Ok(());
+        };
+        let mut counts = counts_of(&issue.term_counts);
+        for t in terms {
+            *counts.entry(t.clone()).or_default() += 1;
+        }
+        let keys: Vec<String> = counts.keys().cloned().collect();
+        freq.fetch(txn, &keys).await?;
+        let label = label_of(&top_terms(&counts, freq));
+        recurring_issue::ActiveModel {
+            id: Set(issue_id),
+            members: Set(issue.members + 1),
+            label: Set(label),
+            term_counts: Set(serde_json::to_value(&counts)?),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(txn)
+        .await?;
+        Ok(())
+    }
+
+    /// A ticket's recurring links; `None` until the ticket has been indexed.
+    pub async fn ticket_recurring(&self, ticket_id: i64) -> StoreResult<Option<TicketRecurring>> {
+        Ok(ticket_text::Entity::find_by_id(ticket_id)
+            .one(self.read())
+            .await?
+            .map(|r| TicketRecurring {
+                customer_repeat_count: r.repeat_count,
+                previous_ticket_ids: serde_json::from_value(r.previous_ticket_ids)
+                    .unwrap_or_default(),
+                issue_id: r.issue_id,
+            }))
+    }
+
+    /// Open recurring issues with complaints since `since`, most complaints first.
+    pub async fn recurring_issues(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+        only: Option<i64>,
+    ) -> StoreResult<Vec<IssueSummary>> {
+        let mut q = ticket_text::Entity::find()
+            .select_only()
+            .columns([
+                ticket_text::Column::TicketId,
+                ticket_text::Column::CustomerId,
+                ticket_text::Column::CreatedAt,
+                ticket_text::Column::IssueId,
+            ])
+            .filter(ticket_text::Column::IssueId.is_not_null())
+            .filter(ticket_text::Column::CreatedAt.gte(since));
+        if let Some(id) = only {
+            q = q.filter(ticket_text::Column::IssueId.eq(id));
+        }
+        let rows: Vec<(i64, i64, DateTime<Utc>, Option<i64>)> = q
+            .order_by_desc(ticket_text::Column::CreatedAt)
+            .order_by_desc(ticket_text::Column::TicketId)
+            .into_tuple()
+            .all(self.read())
+            .await?;
+        let mut by_issue: BTreeMap<i64, Vec<(i64, i64, DateTime<Utc>)>> = BTreeMap::new();
+        for (ticket, customer, at, issue) in rows {
+            if let Some(issue) = issue {
+                by_issue
+                    .entry(issue)
+                    .or_default()
+                    .push((ticket, customer, at));
+            }
+        }
+        if by_issue.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut issues_q = recurring_issue::Entity::find()
+            .filter(recurring_issue::Column::Id.is_in(by_issue.keys().copied()));
+        if only.is_none() {
+            issues_q = issues_q.filter(recurring_issue::Column::Status.eq("open"));
+        }
+        let issues = issues_q.all(self.read()).await?;
+        let spans: HashMap<i64, (DateTime<Utc>, DateTime<Utc>)> = ticket_text::Entity::find()
+            .select_only()
+            .column(ticket_text::Column::IssueId)
+            .column_as(ticket_text::Column::CreatedAt.min(), "first")
+            .column_as(ticket_text::Column::CreatedAt.max(), "last")
+            .filter(ticket_text::Column::IssueId.is_in(issues.iter().map(|i| i.id)))
+            .group_by(ticket_text::Column::IssueId)
+            .into_tuple::<(i64, DateTime<Utc>, DateTime<Utc>)>()
+            .all(self.read())
+            .await?
+            .into_iter()
+            .map(|(i, f, l)| (i, (f, l)))
+            .collect();
+        let first_day = since.date_naive();
+        let last_day = now.date_naive();
+        let mut out = Vec::new();
+        for issue in issues {
+            let Some(tickets) = by_issue.get(&issue.id) else {
+                continue;
+            };
+            let customers: HashSet<i64> = tickets.iter().map(|t| t.1).collect();
+            let mut per_day: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+            for t in tickets {
+                *per_day.entry(t.2.date_naive()).or_default() += 1;
+            }
+            let (first_seen, last_seen) = spans
+                .get(&issue.id)
+                .copied()
+                .unwrap_or((tickets[tickets.len() - 1].2, tickets[0].2));
+            let trend = std::cmp::max(first_day, first_seen.date_naive())
+                .iter_days()
+                .take_while(|d| *d <= last_day)
+                .map(|date| DayCount {
+                    date,
+                    count: per_day.get(&date).copied().unwrap_or(0),
+                })
+                .collect();
+            let counts = counts_of(&issue.term_counts);
+            // Display terms weigh by frequency only: the list must not cost a df lookup.
+            let flat = (1u64, |_: &str| 0u64);
+            out.push(IssueSummary {
+                id: issue.id,
+                label: issue.custom_label.clone().unwrap_or(issue.label.clone()),
+                terms: top_terms(&counts, &flat)
+                    .iter()
+                    .map(|t| display_term(t))
+                    .collect(),
+                ticket_count: tickets.len(),
+                customer_count: customers.len(),
+                first_seen,
+                last_seen,
+                ticket_ids: tickets.iter().map(|t| t.0).collect(),
+                trend,
+                status: issue.status,
+            });
+        }
+        out.sort_by(|a, b| {
+            b.ticket_count
+                .cmp(&a.ticket_count)
+                .then(b.last_seen.cmp(&a.last_seen))
+        });
+        Ok(out)
+    }
+
+    /// Gives an issue a name of a manager's choosing; `None` goes back to the automatic label.
+    pub async fn rename_issue(
+        &self,
+        id: i64,
+        label: Option<String>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let txn = self.begin().await?;
+        open_issue(&txn, id).await?;
+        recurring_issue::ActiveModel {
+            id: Set(id),
+            custom_label: Set(label),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Dismisses an issue: it leaves the list, and its tickets are never matched again, so
+    /// it does not come back for the same complaints.
+    pub async fn dismiss_issue(&self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        let txn = self.begin().await?;
+        open_issue(&txn, id).await?;
+        recurring_issue::ActiveModel {
+            id: Set(id),
+            status: Set("dismissed".into()),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Moves every ticket of `from` into `into`; `from` is left as `merged`.
+    pub async fn merge_issues(&self, from: i64, into: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        if from == into {
+            return Err(StoreError::conflict(
+                "into",
+                "an issue cannot be merged into itself",
+            ));
+        }
+        let txn = self.begin().await?;
+        let source = open_issue(&txn, from).await?;
+        let target = match open_issue(&txn, into).await {
+            Err(StoreError::NotFound(_)) => {
+                return Err(StoreError::conflict("into", "no open issue with that id"));
+            }
+            other => other?,
+        };
+        let mut counts = counts_of(&target.term_counts);
+        for (t, n) in counts_of(&source.term_counts) {
+            *counts.entry(t).or_default() += n;
+        }
+        ticket_text::Entity::update_many()
+            .col_expr(ticket_text::Column::IssueId, Expr::value(into))
+            .filter(ticket_text::Column::IssueId.eq(from))
+            .exec(&txn)
+            .await?;
+        let mut freq = Frequencies::load(&txn).await?;
+        let keys: Vec<String> = counts.keys().cloned().collect();
+        freq.fetch(&txn, &keys).await?;
+        recurring_issue::ActiveModel {
+            id: Set(into),
+            members: Set(target.members + source.members),
+            label: Set(label_of(&top_terms(&counts, &freq))),
+            term_counts: Set(serde_json::to_value(&counts)?),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        recurring_issue::ActiveModel {
+            id: Set(from),
+            status: Set("merged".into()),
+            merged_into: Set(Some(into)),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
+
+async fn open_issue(txn: &DatabaseTransaction, id: i64) -> StoreResult<recurring_issue::Model> {
+    let issue = recurring_issue::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or(StoreError::NotFound("recurring issue"))?;
+    if issue.status != "open" {
+        return Err(StoreError::Conflict {
+            field: None,
+            message: format!("the issue is {}", issue.status),
+        });
+    }
+    Ok(issue)
+}
+
+/// The first message of each ticket: the complaint itself.
+async fn first_bodies(txn: &DatabaseTransaction, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+    let firsts: Vec<i64> = message::Entity::find()
+        .select_only()
+        .column_as(message::Column::Id.min(), "id")
+        .filter(message::Column::TicketId.is_in(ids.iter().copied()))
+        .group_by(message::Column::TicketId)
+        .into_tuple::<i64>()
+        .all(txn)
+        .await?;
+    Ok(message::Entity::find()
+        .select_only()
+        .columns([message::Column::TicketId, message::Column::Body])
+        .filter(message::Column::Id.is_in(firsts))
+        .into_tuple::<(i64, String)>()
+        .all(txn)
+        .await?
+        .into_iter()
+        .collect())
+}
