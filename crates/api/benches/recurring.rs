@@ -10,6 +10,8 @@
 //! from the labelled corpus (so the index has realistic, heavily shared terms), indexes them
 //! all, then submits 200 more one at a time and times the indexing of each.
 
+mod support;
+
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
@@ -51,31 +53,15 @@ fn submission(c: &Complaint, i: usize, at: chrono::DateTime<Utc>) -> Submission 
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
-    let backend = args.get(1).map(String::as_str).unwrap_or("sqlite");
-    let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let (backend, n) = support::args(100_000);
+    let backend = backend.as_str();
     let corpus: Vec<Complaint> = include_str!("../../recurring/tests/fixtures/complaints.jsonl")
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()?;
     let dir = tempfile::tempdir()?;
-    let url = match backend {
-        "postgres" => {
-            let admin = std::env::var("HELPDESK_TEST_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("hd_bench_recurring_{}", std::process::id());
-            let db = helpdesk_store::sea_orm::Database::connect(&admin).await?;
-            use helpdesk_store::sea_orm::ConnectionTrait;
-            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await?;
-            format!(
-                "{}/{name}",
-                admin.rsplit_once('/').map(|(r, _)| r).unwrap_or(&admin)
-            )
-        }
-        _ => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
-    };
+    let url = support::fresh_database(backend, "recurring", &dir).await?;
     let store = Store::connect(&url, &StoreOptions::default()).await?;
     store.migrate().await?;
     let policy = TicketPolicy::default();

@@ -9,6 +9,8 @@
 //! only the ticket rows), starts the server in-process, and times `GET /api/v1/reports/ttr`
 //! for the last quarter end to end over HTTP, a few times per variant.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -21,29 +23,10 @@ use rand::{Rng, SeedableRng};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
-    let backend = args.get(1).map(String::as_str).unwrap_or("sqlite");
-    let n: usize = args
-        .get(2)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
+    let (backend, n) = support::args(1_000_000);
+    let backend = backend.as_str();
     let dir = tempfile::tempdir()?;
-    let url = match backend {
-        "postgres" => {
-            let admin = std::env::var("HELPDESK_TEST_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("hd_bench_report_{}", std::process::id());
-            let db = helpdesk_store::sea_orm::Database::connect(&admin).await?;
-            use helpdesk_store::sea_orm::ConnectionTrait;
-            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await?;
-            format!(
-                "{}/{name}",
-                admin.rsplit_once('/').map(|(r, _)| r).unwrap_or(&admin)
-            )
-        }
-        _ => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
-    };
+    let url = support::fresh_database(backend, "report", &dir).await?;
     let mut config = Config::for_database(&url);
     config.admin_password = Some("bench-admin-password".into());
     let state = AppState::build(&config).await?;

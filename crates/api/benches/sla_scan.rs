@@ -9,6 +9,8 @@
 //! first scan (every ticket measured), a scan with nothing due, and a full re-evaluation
 //! after a policy change.
 
+mod support;
+
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
@@ -21,26 +23,10 @@ use helpdesk_tickets::{Actor, Channel, Priority, TicketPolicy};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().filter(|a| !a.starts_with("--")).collect();
-    let backend = args.get(1).map(String::as_str).unwrap_or("sqlite");
-    let n: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let (backend, n) = support::args(100_000);
+    let backend = backend.as_str();
     let dir = tempfile::tempdir()?;
-    let url = match backend {
-        "postgres" => {
-            let admin = std::env::var("HELPDESK_TEST_PG_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-            let name = format!("hd_bench_scan_{}", std::process::id());
-            let db = helpdesk_store::sea_orm::Database::connect(&admin).await?;
-            use helpdesk_store::sea_orm::ConnectionTrait;
-            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await?;
-            format!(
-                "{}/{name}",
-                admin.rsplit_once('/').map(|(r, _)| r).unwrap_or(&admin)
-            )
-        }
-        _ => format!("sqlite://{}/bench.db?mode=rwc", dir.path().display()),
-    };
+    let url = support::fresh_database(backend, "scan", &dir).await?;
     let store = Store::connect(&url, &StoreOptions::default()).await?;
     store.migrate().await?;
     let policy = TicketPolicy::default();
