@@ -9,6 +9,9 @@ mod m20261122_000002_sla;
 mod m20261122_000003_reports;
 mod m20261123_000001_outbox_lease;
 mod m20261123_000010_recurring;
+mod m20261123_000020_repeat_contact;
+
+pub use m20261123_000020_repeat_contact::backfill_repeat_contacts;
 
 pub struct Migrator;
 
@@ -21,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_reports::Migration),
             Box::new(m20261123_000001_outbox_lease::Migration),
             Box::new(m20261123_000010_recurring::Migration),
+            Box::new(m20261123_000020_repeat_contact::Migration),
         ]
     }
 }

@@ -22,7 +22,7 @@
 //! - A date without a time (`from=2026-09-06`) is midnight in the business time zone, or the
 //!   first instant after the gap where the clocks skip midnight.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::body::Body;
@@ -58,8 +58,6 @@ use crate::state::AppState;
 
 /// A report may cover at most this long.
 const MAX_RANGE_DAYS: i64 = 731;
-/// A ticket repeats a contact when its customer had another ticket this shortly before.
-const REPEAT_WINDOW_DAYS: i64 = 30;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
@@ -90,7 +88,12 @@ impl GroupBy {
 
     /// The group a ticket falls in. Periods are dates in the business calendar's time zone.
     fn key(self, r: &ReportRow, tz: Tz) -> String {
-        let local = || r.created_at.with_timezone(&tz).date_naive();
+        let local = || {
+            DateTime::from_timestamp(r.created_at, 0)
+                .unwrap_or_default()
+                .with_timezone(&tz)
+                .date_naive()
+        };
         match self {
             GroupBy::None => "all".into(),
             GroupBy::Agent => r
@@ -250,56 +253,35 @@ impl Measure {
     }
 }
 
-/// The cohort with the ids of its tickets that repeat a recent contact.
+/// The tickets created in `[from, to)`, oldest first.
 ///
 /// **Repeat contact**: a ticket repeats a contact when the same customer (by e-mail) created
-/// another ticket at most `REPEAT_WINDOW_DAYS` (30) days before it. The look-back reaches before
-/// `from`, so the first ticket of a cohort can be a repeat of one outside it. Tickets are
-/// ordered by creation time, then id: of two tickets created at the same instant only the
-/// later id is a repeat (the first one repeats only if something came before it). Every
-/// earlier ticket counts, whatever became of it.
+/// another ticket at most 30 days before it, looking back past `from`, so the first ticket of a
+/// cohort can be a repeat of one outside it. Of two tickets created at the same instant only
+/// the later id is a repeat. Every earlier ticket counts, whatever became of it. The store
+/// keeps this flag on each ticket (see `helpdesk_tickets::report::repeat_contacts`).
 pub async fn cohort(
     store: &Store,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> ApiResult<(Vec<ReportRow>, HashSet<i64>)> {
-    let rows = store.report_rows(from, to).await?;
-    let contacts = store
-        .contact_times(from - Duration::days(REPEAT_WINDOW_DAYS), to)
-        .await?;
-    let ids = repeat_contacts(&contacts);
-    Ok((rows, ids))
+) -> ApiResult<Vec<ReportRow>> {
+    Ok(store.report_rows(from, to).await?)
 }
 
-/// The ids of tickets that repeat a contact, from `(customer, created_at, id)` sorted by
-/// customer, time and id.
-fn repeat_contacts(contacts: &[(i64, DateTime<Utc>, i64)]) -> HashSet<i64> {
-    contacts
-        .windows(2)
-        .filter_map(|w| {
-            let ((c1, t1, _), (c2, t2, id)) = (w[0], w[1]);
-            (c1 == c2 && t2 - t1 <= Duration::days(REPEAT_WINDOW_DAYS)).then_some(id)
-        })
-        .collect()
-}
-
-fn report_ticket(r: &ReportRow, repeat: bool) -> ReportTicket {
+fn report_ticket(r: &ReportRow) -> ReportTicket {
     let excluded = is_excluded(r);
     ReportTicket {
-        created: r.created_at.timestamp(),
-        first_response: r.first_response_at.map(|t| t.timestamp()),
-        resolved: r.resolved_at.map(|t| t.timestamp()),
-        closed_unresolved: r
-            .closed_at
-            .filter(|_| r.resolved_at.is_none())
-            .map(|t| t.timestamp()),
+        created: r.created_at,
+        first_response: r.first_response_at,
+        resolved: r.resolved_at,
+        closed_unresolved: r.closed_at.filter(|_| r.resolved_at.is_none()),
         excluded,
         sla_breached: match r.sla_state.as_deref() {
             Some("breached") => Some(true),
             Some("met") => Some(false),
             _ => None,
         },
-        repeat_contact: repeat,
+        repeat_contact: r.repeat_contact != 0,
     }
 }
 
@@ -389,7 +371,7 @@ async fn ttr_report(
     let mut p = Problems::new();
     let params = parse_params(&q, tz, &mut p);
     p.finish()?;
-    let (rows, repeats) = cohort(&state.store, params.from, params.to).await?;
+    let rows = cohort(&state.store, params.from, params.to).await?;
     let names = if params.group_by == GroupBy::Agent {
         agent_names(&state.store).await?
     } else {
@@ -401,10 +383,7 @@ async fn ttr_report(
         let groups: Vec<GroupFigures> = grouped(&rows, params.group_by, tz)
             .into_iter()
             .map(|(key, members)| {
-                let tickets: Vec<ReportTicket> = members
-                    .iter()
-                    .map(|r| report_ticket(r, repeats.contains(&r.id)))
-                    .collect();
+                let tickets: Vec<ReportTicket> = members.iter().map(|r| report_ticket(r)).collect();
                 let mut g = group_figures(
                     key,
                     &tickets,
@@ -526,7 +505,6 @@ const TICKET_CSV_HEADER: [&str; 27] = [
 async fn figures_for(
     store: &Store,
     ids: &[i64],
-    repeats: &HashSet<i64>,
     calendar: &BusinessCalendar,
     at: DateTime<Utc>,
 ) -> ApiResult<Vec<TicketFigures>> {
@@ -557,7 +535,7 @@ async fn figures_for(
                 reference: reference(t.id),
                 customer_email: emails.get(&t.customer_id).cloned().unwrap_or_default(),
                 metrics: TicketMetrics::compute(&tl, calendar, at),
-                repeat_contact: repeats.contains(&t.id),
+                repeat_contact: t.repeat_contact,
                 subject: t.subject,
                 status: t.status,
                 priority: t.priority,
@@ -648,7 +626,7 @@ async fn ttr_tickets(
         None => 200,
     };
     p.finish()?;
-    let (rows, repeats) = cohort(&state.store, params.from, params.to).await?;
+    let rows = cohort(&state.store, params.from, params.to).await?;
     let mut ids: Vec<i64> = rows
         .iter()
         .filter(|r| {
@@ -663,7 +641,7 @@ async fn ttr_tickets(
         let mut w = csv::Writer::from_writer(Vec::new());
         let _ = w.write_record(TICKET_CSV_HEADER);
         for chunk in ids.chunks(500) {
-            for f in figures_for(&state.store, chunk, &repeats, &calendar, at).await? {
+            for f in figures_for(&state.store, chunk, &calendar, at).await? {
                 let _ = w.write_record(ticket_csv_row(&f));
             }
         }
@@ -679,14 +657,7 @@ async fn ttr_tickets(
         .take(limit + 1)
         .collect();
     let more = page.len() > limit;
-    let items = figures_for(
-        &state.store,
-        &page[..page.len().min(limit)],
-        &repeats,
-        &calendar,
-        at,
-    )
-    .await?;
+    let items = figures_for(&state.store, &page[..page.len().min(limit)], &calendar, at).await?;
     let next_cursor = more
         .then(|| items.last().map(|f| f.id.to_string()))
         .flatten();
@@ -903,7 +874,8 @@ pub struct AtRiskQuery {
 /// listed from [`AT_RISK_LISTED_FROM`] points. The weights are a judgement, kept together here
 /// so they can be read and tuned in one place.
 pub mod at_risk_weights {
-    /// Each complaint in the window after the first (`recent_complaints`) …
+    /// Each complaint in the window that repeats an earlier one of the customer's
+    /// (`recurring_complaints`) …
     pub const COMPLAINT: i64 = 10;
     /// … up to this many points.
     pub const COMPLAINTS_MAX: i64 = 40;
@@ -946,17 +918,31 @@ fn is_excluded(r: &ReportRow) -> bool {
         )
 }
 
-/// The "recent complaints" signal: a customer who complained more than once within the window
-/// (tickets closed as duplicate/spam/merged are not complaints and never reach here).
-///
-/// This is a plain count. The recurring-complaint signal of DESIGN §2 (an earlier ticket in
-/// the same category or with near-duplicate text) is meant to replace this function.
-fn recent_complaints(complaints: &[&ReportRow], days: i64) -> Option<Finding> {
+/// The "recurring complaints" signal (DESIGN §2): how many of the customer's complaints in the
+/// window repeat an earlier complaint of theirs — the same category or near-duplicate text
+/// within the recurring-complaint window, as linked by the recurring index. A repeat of a ticket
+/// closed as duplicate, spam or merged does not count: that earlier ticket was no complaint.
+fn recurring_complaints(
+    complaints: &[&ReportRow],
+    repeats: &HashMap<i64, Vec<i64>>,
+    excluded: &std::collections::HashSet<i64>,
+    days: i64,
+) -> Option<Finding> {
     use at_risk_weights as w;
-    let n = complaints.len() as i64;
-    (n > 1).then(|| Finding {
-        points: (w::COMPLAINT * (n - 1)).min(w::COMPLAINTS_MAX),
-        reason: format!("{n} complaints in {days} days"),
+    let n = complaints
+        .iter()
+        .filter(|t| {
+            repeats
+                .get(&t.id)
+                .is_some_and(|prev| prev.iter().any(|p| !excluded.contains(p)))
+        })
+        .count() as i64;
+    (n > 0).then(|| Finding {
+        points: (w::COMPLAINT * n).min(w::COMPLAINTS_MAX),
+        reason: format!(
+            "complained about the same problem again {n} time{} in {days} days",
+            plural(n)
+        ),
         signal: Signal {
             code: "repeat_complaints",
             value: n,
@@ -974,11 +960,15 @@ fn plural(n: i64) -> &'static str {
 fn findings(
     complaints: &[&ReportRow],
     answers: &HashMap<i64, &helpdesk_store::reports::SurveyAnswerRow>,
+    repeats: &HashMap<i64, Vec<i64>>,
+    excluded: &std::collections::HashSet<i64>,
     days: i64,
     now: DateTime<Utc>,
 ) -> Vec<Finding> {
     use at_risk_weights as w;
-    let mut out: Vec<Finding> = recent_complaints(complaints, days).into_iter().collect();
+    let mut out: Vec<Finding> = recurring_complaints(complaints, repeats, excluded, days)
+        .into_iter()
+        .collect();
     let breaches = complaints
         .iter()
         .filter(|t| t.sla_state.as_deref() == Some("breached"))
@@ -1038,7 +1028,7 @@ fn findings(
         .filter(|t| t.resolved_at.is_none() && t.closed_at.is_none())
         .min_by_key(|t| t.created_at)
     {
-        let waited = (now - t.created_at).num_days();
+        let waited = (now.timestamp() - t.created_at) / 86_400;
         if waited >= w::WAITING_DAYS {
             out.push(Finding {
                 points: w::WAITING,
@@ -1057,8 +1047,8 @@ fn findings(
 /// Customers at risk of leaving, highest score first (at most 100).
 ///
 /// Looks at the tickets each customer created in the last `days` days, leaving out tickets
-/// closed as duplicate, spam or merged. Points (see `at_risk_weights`): 10 per complaint
-/// after the first (at most 40); 15 per SLA breach (at most 45); 20 per CSAT answer of 1–2 and
+/// closed as duplicate, spam or merged. Points (see `at_risk_weights`): 10 per complaint that
+/// repeats an earlier one about the same problem (at most 40); 15 per SLA breach (at most 45); 20 per CSAT answer of 1–2 and
 /// 5 per CSAT 3; 15 per NPS detractor answer (0–6); 10 per reopen (at most 30); 10 when their
 /// oldest unresolved ticket has waited 3 days or more. The score is capped at 100 and a
 /// customer is listed from 20 points, with each reason in words and as data.
@@ -1089,16 +1079,32 @@ async fn at_risk(
         .await?;
     let by_ticket: HashMap<i64, &helpdesk_store::reports::SurveyAnswerRow> =
         answers.iter().map(|a| (a.ticket_id, a)).collect();
+    let repeats: HashMap<i64, Vec<i64>> = state
+        .store
+        .customer_repeats(from, to + Duration::seconds(1))
+        .await?
+        .into_iter()
+        .collect();
+    let excluded: std::collections::HashSet<i64> = rows
+        .iter()
+        .filter(|r| is_excluded(r))
+        .map(|r| r.id)
+        .collect();
     let mut per_customer: BTreeMap<i64, Vec<&ReportRow>> = BTreeMap::new();
     for r in rows.iter().filter(|r| !is_excluded(r)) {
         per_customer.entry(r.customer_id).or_default().push(r);
     }
     let mut scored = Vec::new();
     for (customer_id, tickets) in &per_customer {
-        let found = findings(tickets, &by_ticket, days, to);
+        let found = findings(tickets, &by_ticket, &repeats, &excluded, days, to);
         let score: i64 = found.iter().map(|f| f.points).sum();
         if score >= AT_RISK_LISTED_FROM {
-            let last = tickets.iter().map(|t| t.created_at).max().unwrap_or(to);
+            let last = tickets
+                .iter()
+                .map(|t| t.created_at)
+                .max()
+                .and_then(|t| DateTime::from_timestamp(t, 0))
+                .unwrap_or(to);
             let (reasons, signals) = found.into_iter().map(|f| (f.reason, f.signal)).unzip();
             scored.push((
                 *customer_id,
@@ -1168,19 +1174,5 @@ mod tests {
             local_midnight(d("2026-04-05"), santiago),
             Some(at("2026-04-05T04:00:00Z"))
         );
-    }
-
-    #[test]
-    fn repeats_are_by_ticket_within_thirty_days() {
-        let contacts = [
-            (1, at("2026-05-01T10:00:00Z"), 10),
-            (1, at("2026-05-31T10:00:00Z"), 11), // exactly 30 days: a repeat
-            (1, at("2026-07-01T10:00:00Z"), 12), // 31 days: not
-            (2, at("2026-07-01T10:00:00Z"), 13), // another customer
-            (2, at("2026-07-01T10:00:00Z"), 14), // same instant: only the later id
-        ];
-        let mut ids: Vec<i64> = repeat_contacts(&contacts).into_iter().collect();
-        ids.sort_unstable();
-        assert_eq!(ids, vec![11, 14]);
     }
 }

@@ -8,7 +8,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::lexicon::{self, ParseError, PhraseIndex};
-use crate::{CIRCUMSTANCE_PREFIX, CONCEPT_PREFIX, TOPIC_PREFIX};
+use crate::{CIRCUMSTANCE_PREFIX, CONCEPT_PREFIX, SUBJECT_PREFIX, TOPIC_PREFIX};
 
 /// Complaints say what is wrong early; reading further only adds noise (and time on a 64 KiB
 /// body). Characters of subject and body taken together.
@@ -25,7 +25,9 @@ pub enum Lang {
     Unknown,
 }
 
-/// The terms of one text: concept terms (`=refund`) and stems, sorted and unique.
+/// The terms of one text: concept terms (`=refund`), topic terms (`^not_received`), the
+/// concept and topic terms of the subject once more (`@=refund`), circumstances (`~week`) and
+/// stems, sorted and unique.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Analysis {
     pub lang: Option<Lang>,
@@ -111,7 +113,14 @@ impl Analyzer {
         let entries = lexicon::parse(lexicon)?;
         a.concepts = entries.len();
         for e in &entries {
-            for phrase in e.english.iter().chain(&e.indonesian) {
+            // A phrase with a number ("2 days", "2x") would lose it here, as complaint text
+            // does, and leave a bare "days" or "kali" standing for the whole phrase.
+            for phrase in e
+                .english
+                .iter()
+                .chain(&e.indonesian)
+                .filter(|p| !p.chars().any(|c| c.is_numeric()))
+            {
                 let words = a.expand_slang(words(phrase));
                 let en = words.iter().map(|w| a.stem(w, Lang::En)).collect();
                 let id = words.iter().map(|w| a.stem(w, Lang::Id)).collect();
@@ -136,6 +145,11 @@ impl Analyzer {
             .chain(body.chars())
             .take(MAX_CHARS)
             .collect();
+        // The subject names the problem in a few words; the body adds circumstances and
+        // detail. Concepts found in the subject are also kept as subject terms (`@=refund`),
+        // so they count twice when complaints are compared.
+        let subject_text: String = text.chars().take(subject.chars().count()).collect();
+        let subject_words = self.expand_slang(words(&subject_text)).len();
         let words = self.expand_slang(words(&text));
         if words.is_empty() {
             return Analysis::default();
@@ -146,20 +160,45 @@ impl Analyzer {
         let mut terms = BTreeSet::new();
         let mut i = 0;
         while i < words.len() {
+            // A stemmed match counts only if stemming changed a word: a root written as is
+            // ("baru" new, "fine" okay) would already have matched a phrase written that way,
+            // so a stem-only match of it is a derived word with another meaning ("pembaruan"
+            // update, "fined").
+            let derived = |stems: &[String], len: usize| {
+                words[i..i + len]
+                    .iter()
+                    .zip(&stems[i..i + len])
+                    .any(|(w, s)| w != s)
+            };
             let found = self
                 .raw
                 .longest_match(&words[i..])
-                .or_else(|| self.stemmed_id.longest_match(&id[i..]))
-                .or_else(|| self.stemmed_en.longest_match(&en[i..]));
+                .or_else(|| {
+                    self.stemmed_id
+                        .longest_match(&id[i..])
+                        .filter(|(_, len)| derived(&id, *len))
+                })
+                .or_else(|| {
+                    self.stemmed_en
+                        .longest_match(&en[i..])
+                        .filter(|(_, len)| derived(&en, *len))
+                });
             if let Some((concept, len)) = found {
+                let in_subject = i < subject_words;
                 if let Some(topic) = self.topics.get(concept) {
                     terms.insert(format!("{TOPIC_PREFIX}{topic}"));
+                    if in_subject {
+                        terms.insert(format!("{SUBJECT_PREFIX}{TOPIC_PREFIX}{topic}"));
+                    }
                 }
-                terms.insert(if concept.starts_with(CIRCUMSTANCE_PREFIX) {
-                    concept.to_owned()
+                if concept.starts_with(CIRCUMSTANCE_PREFIX) {
+                    terms.insert(concept.to_owned());
                 } else {
-                    format!("{CONCEPT_PREFIX}{concept}")
-                });
+                    terms.insert(format!("{CONCEPT_PREFIX}{concept}"));
+                    if in_subject {
+                        terms.insert(format!("{SUBJECT_PREFIX}{CONCEPT_PREFIX}{concept}"));
+                    }
+                }
                 i += len;
                 continue;
             }
@@ -186,12 +225,29 @@ impl Analyzer {
     fn expand_slang(&self, words: Vec<String>) -> Vec<String> {
         let mut out = Vec::with_capacity(words.len());
         for w in words {
+            let w = self.strip_clitic(w);
             match self.slang.get(&w) {
                 Some(to) => out.extend(to.iter().cloned()),
                 None => out.push(w),
             }
         }
         out
+    }
+
+    /// A word without the Indonesian clitic "-nya" (its, the) when the stemmer does not know
+    /// the word: Sastrawi strips it from dictionary words ("barangnya") but not from loanwords
+    /// and informal spellings ("invoicenya", "linknya", "restonya").
+    fn strip_clitic(&self, w: String) -> String {
+        match w.strip_suffix("nya") {
+            Some(base)
+                if base.chars().count() >= 3
+                    && !self.slang.contains_key(&w)
+                    && self.sastrawi.stem_word(&w) == w =>
+            {
+                base.to_owned()
+            }
+            _ => w,
+        }
     }
 
     /// The language with more of its function words in the text; a tie is `Unknown`.
@@ -237,10 +293,13 @@ pub fn words(text: &str) -> Vec<String> {
         }
         for w in chunk.unicode_words() {
             let w = w.trim_matches('\'');
-            // Indonesian writes reduplication with a 2: "masuk2" is "masuk-masuk".
-            let w = match w.strip_suffix('2') {
-                Some(stem)
-                    if stem.chars().count() >= 2 && stem.chars().all(char::is_alphabetic) =>
+            // Indonesian writes reduplication with a 2: "masuk2" is "masuk-masuk", and
+            // "ilang2an" (on and off) is read as its root.
+            let w = match w.split_once('2') {
+                Some((stem, rest))
+                    if stem.chars().count() >= 2
+                        && stem.chars().all(char::is_alphabetic)
+                        && rest.chars().all(char::is_alphabetic) =>
                 {
                     stem
                 }
@@ -323,6 +382,7 @@ mod tests {
     fn words_normalise_unicode_and_apostrophes() {
         assert_eq!(words("ＲＥＦＵＮＤ didn’t"), vec!["refund", "didn't"]);
         assert_eq!(words("barang2 masuk2 a2 b12"), vec!["barang", "masuk"]);
+        assert_eq!(words("ilang2an 2an x2y"), vec!["ilang"]);
         assert_eq!(words("a < b"), vec!["a", "b"]);
     }
 
@@ -347,6 +407,64 @@ mod tests {
             en.terms,
             id.terms
         );
+    }
+
+    #[test]
+    fn a_root_word_does_not_take_the_concept_of_its_derived_forms() {
+        let a = analyzer();
+        // "pembaruan" (update) stems to "baru" (new); "fined" to "fine" (okay).
+        let t = a.analyze("", "saya baru pindah rumah").terms;
+        assert!(!t.iter().any(|t| t == "=update"), "{t:?}");
+        let t = a.analyze("", "it worked fine yesterday").terms;
+        assert!(!t.iter().any(|t| t == "=late_fee"), "{t:?}");
+        // Derived forms that are not in the lexicon still find their concept.
+        let t = a
+            .analyze("", "aplikasinya sudah saya perbaharui kemarin")
+            .terms;
+        assert!(t.iter().any(|t| t == "=app"), "{t:?}");
+        let t = a.analyze("", "I was fined twice").terms;
+        assert!(t.iter().any(|t| t == "=late_fee"), "{t:?}");
+    }
+
+    #[test]
+    fn the_clitic_nya_is_stripped_from_words_the_stemmer_does_not_know() {
+        let a = analyzer();
+        let t = a.analyze("", "invoicenya belum dikirim").terms;
+        assert!(t.iter().any(|t| t == "=invoice"), "{t:?}");
+        // Dictionary words keep Sastrawi's own analysis; short words are left alone.
+        let t = a.analyze("", "barangnya rusak, hanya itu").terms;
+        assert!(t.iter().any(|t| t == "=item"), "{t:?}");
+        assert!(!t.iter().any(|t| t == "ha"), "{t:?}");
+    }
+
+    #[test]
+    fn lexicon_phrases_with_numbers_do_not_leave_bare_words() {
+        let a = analyzer();
+        // "2 times" and "2 kali" lose the number like any text; "times" alone is not "twice".
+        let t = a.analyze("", "I tried three times").terms;
+        assert!(!t.iter().any(|t| t == "=twice"), "{t:?}");
+        let t = a.analyze("", "it happened two times").terms;
+        assert!(t.iter().any(|t| t == "=twice"), "{t:?}");
+    }
+
+    #[test]
+    fn concepts_of_the_subject_are_kept_twice() {
+        let a = analyzer();
+        let t = a.analyze("Refund not received", "it has been a week").terms;
+        for term in [
+            "=refund",
+            "@=refund",
+            "^not_received",
+            "@^not_received",
+            "~week",
+        ] {
+            assert!(t.iter().any(|t| t == term), "{term} in {t:?}");
+        }
+        assert!(!t.iter().any(|t| t == "@~week"), "{t:?}");
+        let t = a.analyze("Hello", "my refund was not received").terms;
+        assert!(t.iter().any(|t| t == "=refund"), "{t:?}");
+        assert!(!t.iter().any(|t| t.starts_with('@')), "{t:?}");
+        assert_eq!(crate::display_term("@=not_received"), "not received");
     }
 
     #[test]

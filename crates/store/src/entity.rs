@@ -116,6 +116,8 @@ pub mod ticket {
         pub sla_due_at: Option<DateTimeUtc>,
         pub version: i32,
         pub sla_state: Option<String>,
+        /// The customer created another ticket at most 30 days before this one.
+        pub repeat_contact: bool,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -119,6 +119,16 @@ impl Store {
         Ok(())
     }
 
+    /// Works out every ticket's `repeat_contact` flag from scratch, in SQL. The migration that
+    /// added the flag runs the same statement; tools that write ticket rows directly (the
+    /// report benchmark) call this afterwards.
+    pub async fn backfill_repeat_contacts(&self) -> StoreResult<()> {
+        let txn = self.write.begin().await?;
+        helpdesk_migrations::backfill_repeat_contacts(&txn).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     pub fn backend(&self) -> DbBackend {
         self.backend
     }
@@ -165,6 +175,7 @@ fn sqlite_options(url: &str, max: u32, options: &StoreOptions) -> ConnectOptions
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 .pragma("temp_store", "memory")
+                .row_buffer_size(4096)
         });
     opts
 }

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use helpdesk_recurring::grouping::near_duplicate;
 use helpdesk_recurring::{
-    Analyzer, Candidate, Decision, GroupingRule, Idf, IssueCandidate, decide, display_term,
+    Analyzer, Candidate, Decision, GroupingRule, Idf, IssueCandidate, SUBJECT_PREFIX, decide,
+    display_term,
 };
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -197,15 +198,19 @@ fn counts_of(json: &serde_json::Value) -> BTreeMap<String, i64> {
     serde_json::from_value(json.clone()).unwrap_or_default()
 }
 
-/// The issue's top terms: those most of its tickets share, rarer terms first on a tie.
+/// The issue's top terms: those most of its tickets share, rarer terms first on a tie. A
+/// concept found in the subject is also a term of its own (`@=refund` beside `=refund`); both
+/// read the same, so only the first of them is listed.
 fn top_terms(counts: &BTreeMap<String, i64>, idf: &impl Idf) -> Vec<String> {
     let mut scored: Vec<(f64, &String)> = counts
         .iter()
         .map(|(t, n)| (*n as f64 * idf.weight(t), t))
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut shown = HashSet::new();
     scored
         .into_iter()
+        .filter(|(_, t)| shown.insert(display_term(t)))
         .take(TOP_TERMS)
         .map(|(_, t)| t.clone())
         .collect()
@@ -344,8 +349,12 @@ impl Store {
             }
         }
 
-        // Candidates from other complaints: the most recent ones sharing a rare term.
-        let mut probes: Vec<&String> = terms.iter().filter(|t| freq.df(t) > 0).collect();
+        // Candidates from other complaints: the most recent ones sharing a rare term. A subject
+        // term (`@…`) finds a subset of what its plain twin finds, so it would waste a probe.
+        let mut probes: Vec<&String> = terms
+            .iter()
+            .filter(|t| !t.starts_with(SUBJECT_PREFIX) && freq.df(t) > 0)
+            .collect();
         probes.sort_by(|a, b| freq.df(a).cmp(&freq.df(b)).then(a.cmp(b)));
         let mut ids: HashSet<i64> = HashSet::new();
         for term in probes.into_iter().take(config.probe_terms) {
@@ -559,6 +568,32 @@ impl Store {
                     .unwrap_or_default(),
                 issue_id: r.issue_id,
             }))
+    }
+
+    /// Tickets created in `[from, to)` that repeat an earlier complaint of their customer (same
+    /// category or near-duplicate text within the repeat window), each with the earlier
+    /// tickets it repeats. Tickets not indexed yet are not listed.
+    pub async fn customer_repeats(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<(i64, Vec<i64>)>> {
+        let rows: Vec<(i64, serde_json::Value)> = ticket_text::Entity::find()
+            .select_only()
+            .columns([
+                ticket_text::Column::TicketId,
+                ticket_text::Column::PreviousTicketIds,
+            ])
+            .filter(ticket_text::Column::CreatedAt.gte(from))
+            .filter(ticket_text::Column::CreatedAt.lt(to))
+            .filter(ticket_text::Column::RepeatCount.gt(0))
+            .into_tuple()
+            .all(self.read())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, prev)| (id, serde_json::from_value(prev).unwrap_or_default()))
+            .collect())
     }
 
     /// Open recurring issues with complaints since `since`, most complaints first.

@@ -437,6 +437,7 @@ pub(crate) async fn insert_tickets(
     }
     let inputs: Vec<CustomerInput> = tickets.iter().map(|t| t.customer.clone()).collect();
     let customers = upsert_customers(db, &inputs, tickets[0].at).await?;
+    lock_customers(db, customers.iter().map(|c| c.id)).await?;
     let mut rows = Vec::with_capacity(tickets.len());
     let mut states = Vec::with_capacity(tickets.len());
     for (t, c) in tickets.iter().zip(&customers) {
@@ -481,6 +482,10 @@ pub(crate) async fn insert_tickets(
             }
         })?;
     inserted.sort_unstable_by_key(|t| t.id);
+    let repeats = mark_repeat_contacts(db, &inserted).await?;
+    for t in &mut inserted {
+        t.repeat_contact |= repeats.binary_search(&t.id).is_ok();
+    }
     let mut out = Vec::with_capacity(inserted.len());
     let mut appends = Vec::with_capacity(inserted.len());
     for ((row, (state, writes)), (t, customer)) in inserted
@@ -509,6 +514,85 @@ pub(crate) async fn insert_tickets(
         live::publish(db, events, first.ticket.created_at).await?;
     }
     Ok(out)
+}
+
+/// Holds the customers' rows until the transaction ends (PostgreSQL), so that two
+/// transactions creating tickets for one customer take turns and the second sees the first's
+/// tickets when it works out repeat contacts. SQLite has one writer at a time anyway.
+async fn lock_customers(
+    db: &DatabaseTransaction,
+    ids: impl Iterator<Item = i64>,
+) -> StoreResult<()> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    let mut ids: Vec<i64> = ids.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    // One order for every transaction, so two batches cannot deadlock on each other.
+    customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .filter(customer::Column::Id.is_in(ids))
+        .order_by_asc(customer::Column::Id)
+        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
+        .into_tuple::<i64>()
+        .all(db)
+        .await?;
+    Ok(())
+}
+
+/// Sets `repeat_contact` on the new tickets whose customer created another ticket at most 30
+/// days before, and on the customers' later tickets that a new (imported, older) ticket now
+/// precedes within 30 days. Returns the ids newly marked, sorted. The flag is only ever set:
+/// a new ticket can add repeats, never take one away.
+async fn mark_repeat_contacts(
+    db: &DatabaseTransaction,
+    new: &[TicketRow],
+) -> StoreResult<Vec<i64>> {
+    use helpdesk_tickets::report::{REPEAT_WINDOW_DAYS, repeat_contacts};
+    let window = chrono::Duration::days(REPEAT_WINDOW_DAYS);
+    let (Some(first), Some(last)) = (
+        new.iter().map(|t| t.created_at).min(),
+        new.iter().map(|t| t.created_at).max(),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let mut customers: Vec<i64> = new.iter().map(|t| t.customer_id).collect();
+    customers.sort_unstable();
+    customers.dedup();
+    use ticket::Column as C;
+    let known: Vec<(i64, DateTime<Utc>, i64, bool)> = ticket::Entity::find()
+        .select_only()
+        .columns([C::CustomerId, C::CreatedAt, C::Id, C::RepeatContact])
+        .filter(C::CustomerId.is_in(customers))
+        .filter(C::CreatedAt.gte(first - window))
+        .filter(C::CreatedAt.lte(last + window))
+        .order_by_asc(C::CustomerId)
+        .order_by_asc(C::CreatedAt)
+        .order_by_asc(C::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let contacts: Vec<(i64, DateTime<Utc>, i64)> =
+        known.iter().map(|(c, t, id, _)| (*c, *t, *id)).collect();
+    let already: std::collections::HashSet<i64> =
+        known.iter().filter(|k| k.3).map(|k| k.2).collect();
+    // The window's first tickets may lack a predecessor that lies outside it; they are not
+    // new and are never unmarked, so only marks matter.
+    let mut marked: Vec<i64> = repeat_contacts(&contacts)
+        .into_iter()
+        .filter(|id| !already.contains(id))
+        .collect();
+    marked.sort_unstable();
+    for chunk in marked.chunks(500) {
+        ticket::Entity::update_many()
+            .col_expr(C::RepeatContact, Expr::value(true))
+            .filter(C::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(marked)
 }
 
 /// One ticket: [`insert_tickets`] with a batch of one.

@@ -5,6 +5,7 @@
 //!
 //! [`BusinessIndex`]: crate::calendar::BusinessIndex
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::stats::{Observation, kaplan_meier_median, mean_rounded, nearest_rank};
@@ -71,6 +72,25 @@ pub struct GroupFigures {
     /// Share of the group's tickets whose customer had complained within the previous 30
     /// days, in percent, one decimal.
     pub repeat_contact_pct: Option<f64>,
+}
+
+/// A ticket repeats a contact when its customer created another ticket at most this many days
+/// before it.
+pub const REPEAT_WINDOW_DAYS: i64 = 30;
+
+/// The ids of the tickets that repeat a contact, from `(customer, created_at, id)` sorted by
+/// customer, time and id. Tickets are ordered by creation time, then id: of two tickets created
+/// at the same instant only the later id is a repeat. Every earlier ticket counts, whatever
+/// became of it. Only tickets whose predecessors within the window are in `contacts` get a
+/// right answer; callers pass enough history.
+pub fn repeat_contacts(contacts: &[(i64, DateTime<Utc>, i64)]) -> Vec<i64> {
+    contacts
+        .windows(2)
+        .filter_map(|w| {
+            let ((c1, t1, _), (c2, t2, id)) = (w[0], w[1]);
+            (c1 == c2 && t2 - t1 <= Duration::days(REPEAT_WINDOW_DAYS)).then_some(id)
+        })
+        .collect()
 }
 
 fn pct(part: u64, whole: u64) -> Option<f64> {
@@ -203,5 +223,22 @@ mod tests {
             ),
             (None, None, None)
         );
+    }
+
+    #[test]
+    fn repeats_are_by_ticket_within_thirty_days() {
+        let at = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default()
+        };
+        let contacts = [
+            (1, at("2026-05-01T10:00:00Z"), 10),
+            (1, at("2026-05-31T10:00:00Z"), 11), // exactly 30 days: a repeat
+            (1, at("2026-07-01T10:00:00Z"), 12), // 31 days: not
+            (2, at("2026-07-01T10:00:00Z"), 13), // another customer
+            (2, at("2026-07-01T10:00:00Z"), 14), // same instant: only the later id
+        ];
+        assert_eq!(repeat_contacts(&contacts), vec![11, 14]);
     }
 }

@@ -113,11 +113,11 @@ async fn the_labelled_corpus_is_grouped_with_measured_quality(b: Backend) {
     assert!(s.all.precision().unwrap_or(0.0) >= 0.90, "precision {s:?}");
     // Below the targets (0.80 / 0.60) for now: the floors hold what was measured.
     assert!(
-        s.same_language.recall().unwrap_or(0.0) >= 0.25,
+        s.same_language.recall().unwrap_or(0.0) >= 0.49,
         "same-language recall {s:?}"
     );
     assert!(
-        s.cross_language.recall().unwrap_or(0.0) >= 0.30,
+        s.cross_language.recall().unwrap_or(0.0) >= 0.51,
         "cross-language recall {s:?}"
     );
 }
