@@ -8,8 +8,9 @@
 //! second time as subject terms ([`SUBJECT_PREFIX`]), so they count double. Two complaints are
 //! near-duplicates when the IDF-weighted cosine of their term sets reaches a threshold and they share at least two terms
 //! ([`similarity`]). The grouping rule ([`grouping::decide`]) assigns a new complaint to the
-//! recurring issue of its best match among recent complaints; the store supplies those
-//! candidates from an inverted index, so nothing is ever compared all-pairs over history.
+//! recurring issue of its best match among recent complaints, and [`grouping::companions`]
+//! brings along lone candidates that are close to both; the store supplies those candidates
+//! from an inverted index, so nothing is ever compared all-pairs over history.
 
 pub mod analyze;
 pub mod grouping;
@@ -17,7 +18,7 @@ pub mod lexicon;
 pub mod similarity;
 
 pub use analyze::{Analysis, Analyzer, Lang};
-pub use grouping::{Candidate, Decision, GroupingRule, IssueCandidate, decide};
+pub use grouping::{Candidate, Decision, GroupingRule, IssueCandidate, companions, decide};
 pub use similarity::{Idf, cosine, shared_terms};
 
 /// Terms of a concept from the bilingual lexicon start with this; other terms are stems.

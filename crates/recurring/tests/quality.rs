@@ -11,7 +11,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use helpdesk_recurring::quality::{Labelled, PairScores, pairwise};
-use helpdesk_recurring::{Analyzer, Candidate, Decision, GroupingRule, IssueCandidate, decide};
+use helpdesk_recurring::{
+    Analyzer, Candidate, Decision, GroupingRule, IssueCandidate, companions, decide,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -38,7 +40,8 @@ const PER_TERM: usize = 50;
 
 /// Groups the corpus one complaint at a time, as the indexer does: each compared with the
 /// earlier ones that share one of its [`PROBE_TERMS`] rarest terms ([`PER_TERM`] most recent
-/// per term) and with their issues, document frequencies as they were when it arrived.
+/// per term) and with their issues, document frequencies as they were when it arrived; the
+/// lone candidates that come along ([`companions`]) are attached to its issue too.
 fn simulate(analyzer: &Analyzer, corpus: &[&Complaint], rule: &GroupingRule) -> Vec<Option<i64>> {
     let mut customers: HashMap<&str, i64> = HashMap::new();
     let mut df: HashMap<String, u64> = HashMap::new();
@@ -81,6 +84,15 @@ fn simulate(analyzer: &Analyzer, corpus: &[&Complaint], rule: &GroupingRule) -> 
             .collect();
         let idf = (i as u64, |t: &str| df.get(t).copied().unwrap_or(0));
         let decision = decide(&terms, customer, &candidates, &issue_candidates, &idf, rule);
+        let along = companions(
+            &terms,
+            customer,
+            &decision,
+            &candidates,
+            &issue_candidates,
+            &idf,
+            rule,
+        );
         let add =
             |issues: &mut BTreeMap<i64, (i64, BTreeMap<String, i64>)>, id: i64, t: &[String]| {
                 let e = issues.entry(id).or_default();
@@ -106,6 +118,13 @@ fn simulate(analyzer: &Analyzer, corpus: &[&Complaint], rule: &GroupingRule) -> 
                 Some(id)
             }
         };
+        if let Some(id) = issue {
+            for j in along {
+                let other = docs[j as usize].1.clone();
+                add(&mut issues, id, &other);
+                issue_of[j as usize] = Some(id);
+            }
+        }
         for t in &terms {
             *df.entry(t.clone()).or_default() += 1;
             postings.entry(t.clone()).or_default().push(i);
@@ -225,15 +244,16 @@ fn grouping_meets_the_quality_targets_in_memory() {
     // The issue's recall targets (0.80 within a language, 0.60 across) are not reached yet
     // (BENCHMARKS.md): these floors hold what was measured (0.500 and 0.516 with subject
     // terms, the root-form rule, "-nya" stripped from words the stemmer does not know,
-    // circumstances at 0.25, and lexicon, topic and stop-word fixes), so a change that loses
-    // recall fails.
+    // circumstances at 0.25, and lexicon, topic and stop-word fixes; 0.564 and 0.565 once
+    // lone near-duplicates come along into the issue — `companions` — at precision 0.938,
+    // held-out half 0.392 -> 0.438), so a change that loses recall fails.
     assert!(
-        s.same_language.recall().unwrap_or(0.0) >= 0.49,
+        s.same_language.recall().unwrap_or(0.0) >= 0.55,
         "same-language recall {:?}",
         s.same_language.recall()
     );
     assert!(
-        s.cross_language.recall().unwrap_or(0.0) >= 0.51,
+        s.cross_language.recall().unwrap_or(0.0) >= 0.55,
         "cross-language recall {:?}",
         s.cross_language.recall()
     );

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use helpdesk_recurring::grouping::near_duplicate;
+use helpdesk_recurring::grouping::{companions, near_duplicate};
 use helpdesk_recurring::{
     Analyzer, Candidate, Decision, GroupingRule, Idf, IssueCandidate, SUBJECT_PREFIX, decide,
     display_term,
@@ -452,10 +452,30 @@ impl Store {
             &config.rule,
         );
 
+        // Earlier lone complaints that the new one shows to belong with the issue come along;
+        // they were compared only when they arrived, before the issue existed.
+        let companions = companions(
+            &terms,
+            p.customer_id,
+            &decision,
+            &candidates,
+            &issues,
+            freq,
+            &config.rule,
+        );
+        let companion_terms = companions.iter().map(|id| {
+            candidates
+                .iter()
+                .find(|c| c.ticket_id == *id)
+                .map_or(&[][..], |c| c.terms)
+        });
         let issue_id = match decision {
             Decision::Alone => None,
             Decision::Join { issue_id, .. } => {
-                self.add_to_issue(txn, issue_id, &terms, freq, now).await?;
+                let joining: Vec<&[String]> =
+                    std::iter::once(&terms[..]).chain(companion_terms).collect();
+                self.add_to_issue(txn, issue_id, &joining, freq, now)
+                    .await?;
                 Some(issue_id)
             }
             Decision::Start {
@@ -464,17 +484,20 @@ impl Store {
                 let other = candidates
                     .iter()
                     .find(|c| c.ticket_id == matched_ticket_id)
-                    .map(|c| c.terms.to_vec())
-                    .unwrap_or_default();
+                    .map_or(&[][..], |c| c.terms);
+                let members: Vec<&[String]> = [&terms[..], other]
+                    .into_iter()
+                    .chain(companion_terms)
+                    .collect();
                 let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-                for t in terms.iter().chain(&other) {
+                for t in members.iter().copied().flatten() {
                     *counts.entry(t.clone()).or_default() += 1;
                 }
                 let top = top_terms(&counts, freq);
                 let issue = recurring_issue::ActiveModel {
                     label: Set(label_of(&top)),
                     custom_label: Set(None),
-                    members: Set(2),
+                    members: Set(i32::try_from(members.len()).unwrap_or(i32::MAX)),
                     term_counts: Set(serde_json::to_value(&counts)?),
                     status: Set("open".into()),
                     merged_into: Set(None),
@@ -492,6 +515,13 @@ impl Store {
                 Some(issue.id)
             }
         };
+        if let (Some(issue_id), false) = (issue_id, companions.is_empty()) {
+            ticket_text::Entity::update_many()
+                .col_expr(ticket_text::Column::IssueId, Expr::value(issue_id))
+                .filter(ticket_text::Column::TicketId.is_in(companions))
+                .exec(txn)
+                .await?;
+        }
 
         ticket_text::ActiveModel {
             ticket_id: Set(p.id),
@@ -523,11 +553,12 @@ impl Store {
         Ok(())
     }
 
+    /// Adds complaints with these term lists to an issue's members and term counts.
     async fn add_to_issue(
         &self,
         txn: &DatabaseTransaction,
         issue_id: i64,
-        terms: &[String],
+        joining: &[&[String]],
         freq: &mut Frequencies,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
@@ -538,7 +569,7 @@ impl Store {
             return Ok(());
         };
         let mut counts = counts_of(&issue.term_counts);
-        for t in terms {
+        for t in joining.iter().copied().flatten() {
             *counts.entry(t.clone()).or_default() += 1;
         }
         let keys: Vec<String> = counts.keys().cloned().collect();
@@ -546,7 +577,7 @@ impl Store {
         let label = label_of(&top_terms(&counts, freq));
         recurring_issue::ActiveModel {
             id: Set(issue_id),
-            members: Set(issue.members + 1),
+            members: Set(issue.members + i32::try_from(joining.len()).unwrap_or(i32::MAX)),
             label: Set(label),
             term_counts: Set(serde_json::to_value(&counts)?),
             updated_at: Set(now),

@@ -111,13 +111,14 @@ async fn the_labelled_corpus_is_grouped_with_measured_quality(b: Backend) {
         s.cross_language.recall().unwrap_or(0.0),
     );
     assert!(s.all.precision().unwrap_or(0.0) >= 0.90, "precision {s:?}");
-    // Below the issue's targets (0.80 / 0.60) for now: the floors hold what was measured.
+    // Below the issue's targets (0.80 / 0.60) for now: the floors hold what was measured
+    // (0.564 / 0.565, with earlier lone complaints pulled into the issue a newer one joins).
     assert!(
-        s.same_language.recall().unwrap_or(0.0) >= 0.49,
+        s.same_language.recall().unwrap_or(0.0) >= 0.55,
         "same-language recall {s:?}"
     );
     assert!(
-        s.cross_language.recall().unwrap_or(0.0) >= 0.51,
+        s.cross_language.recall().unwrap_or(0.0) >= 0.55,
         "cross-language recall {s:?}"
     );
 }
