@@ -137,6 +137,15 @@ impl Store {
         self.backend == DbBackend::Postgres
     }
 
+    /// The `n`th (from 1) bind placeholder of hand-written SQL in this backend's syntax.
+    pub(crate) fn placeholder(&self, n: usize) -> String {
+        if self.is_postgres() {
+            format!("${n}")
+        } else {
+            "?".to_owned()
+        }
+    }
+
     /// The connection for reads outside a transaction.
     pub fn read(&self) -> &DatabaseConnection {
         &self.read
@@ -178,6 +187,28 @@ fn sqlite_options(url: &str, max: u32, options: &StoreOptions) -> ConnectOptions
                 .row_buffer_size(4096)
         });
     opts
+}
+
+/// `column IN (values)` as SQL that stays the same whatever the number of values on
+/// PostgreSQL (`column = ANY($1)`, one array): an IN list of another length is another
+/// statement for the driver to prepare, a round trip and a plan each time.
+pub(crate) fn one_of<C, T>(
+    backend: DbBackend,
+    column: C,
+    values: Vec<T>,
+) -> sea_orm::sea_query::Expr
+where
+    C: sea_orm::ColumnTrait,
+    T: Into<sea_orm::Value>
+        + sea_orm::sea_query::value::postgres_array::NotU8
+        + sea_orm::sea_query::ValueType,
+{
+    use sea_orm::sea_query::{Expr, ExprTrait, PgFunc};
+    if backend == DbBackend::Postgres {
+        Expr::col(column).eq(PgFunc::any(Expr::val(values)))
+    } else {
+        column.is_in(values)
+    }
 }
 
 /// Parses a stored enum value; a value the code does not know means the database was written

@@ -16,12 +16,13 @@ use helpdesk_recurring::{
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+    DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement,
+    Value,
 };
 use serde::Serialize;
 
 use crate::entity::{message, recurring_issue, text_posting, text_term, ticket, ticket_text};
-use crate::{Store, StoreError, StoreResult};
+use crate::{Store, StoreError, StoreResult, one_of};
 
 /// The `text_terms` row that counts documents rather than a term (terms never start with `#`).
 const DOCS: &str = "#docs";
@@ -138,7 +139,11 @@ impl Frequencies {
         }
         for chunk in missing.chunks(500) {
             let rows = text_term::Entity::find()
-                .filter(text_term::Column::Term.is_in(chunk.iter().cloned()))
+                .filter(one_of(
+                    txn.get_database_backend(),
+                    text_term::Column::Term,
+                    chunk.to_vec(),
+                ))
                 .all(txn)
                 .await?;
             for r in rows {
@@ -161,6 +166,18 @@ impl Frequencies {
     }
 
     async fn save(self, txn: &DatabaseTransaction) -> StoreResult<()> {
+        if txn.get_database_backend() == DbBackend::Postgres {
+            // One statement text for any number of terms (see `one_of`).
+            let (terms, dfs): (Vec<String>, Vec<i64>) = self.added.into_iter().unzip();
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO text_terms (term, df) SELECT * FROM unnest($1::text[], $2::bigint[]) \
+                 ON CONFLICT (term) DO UPDATE SET df = text_terms.df + excluded.df",
+                [Value::from(terms), Value::from(dfs)],
+            ))
+            .await?;
+            return Ok(());
+        }
         let rows: Vec<text_term::ActiveModel> = self
             .added
             .into_iter()
@@ -251,43 +268,80 @@ impl Store {
                 return Ok(0);
             }
         }
-        let highest: Option<i64> = ticket_text::Entity::find()
-            .select_only()
-            .column_as(ticket_text::Column::TicketId.max(), "m")
-            .into_tuple::<Option<i64>>()
-            .one(&txn)
-            .await?
-            .flatten();
-        let floor = highest.unwrap_or(0) - LATE_COMMIT_SLACK;
-        let pending: Vec<Pending> = ticket::Entity::find()
-            .select_only()
-            .columns([
-                ticket::Column::Id,
-                ticket::Column::CustomerId,
-                ticket::Column::CreatedAt,
-                ticket::Column::Subject,
-            ])
-            .filter(ticket::Column::Id.gt(floor))
-            // NOT EXISTS rather than NOT IN: walked in id order with one index probe per
-            // ticket, it stops at the limit instead of reading every indexed id first.
-            .filter(
-                Expr::exists(
-                    Query::select()
-                        .expr(Expr::val(1))
-                        .from(ticket_text::Entity)
-                        .and_where(
-                            Expr::col((ticket_text::Entity, ticket_text::Column::TicketId))
-                                .equals((ticket::Entity, ticket::Column::Id)),
-                        )
-                        .to_owned(),
-                )
-                .not(),
-            )
-            .order_by_asc(ticket::Column::Id)
-            .limit(limit)
-            .into_model::<Pending>()
-            .all(&txn)
+        // The highest indexed id, and how many tickets in the slack below it are not indexed
+        // (counted inside the database: reading the ids out costs ~1 µs each through the
+        // driver). Almost always none, and then the pending tickets are simply those above.
+        let row = txn
+            .query_one_raw(Statement::from_string(
+                self.backend(),
+                format!(
+                    "SELECT h.m AS highest, \
+                       (SELECT count(*) FROM tickets WHERE id > h.m - {s} AND id <= h.m) \
+                     - (SELECT count(*) FROM ticket_texts WHERE ticket_id > h.m - {s}) AS gaps \
+                     FROM (SELECT max(ticket_id) AS m FROM ticket_texts) h",
+                    s = LATE_COMMIT_SLACK
+                ),
+            ))
             .await?;
+        let (highest, gaps): (Option<i64>, Option<i64>) = match row {
+            Some(r) => (r.try_get("", "highest")?, r.try_get("", "gaps")?),
+            None => (None, None),
+        };
+        let highest = highest.unwrap_or(0);
+        let pending_tickets = || {
+            ticket::Entity::find()
+                .select_only()
+                .columns([
+                    ticket::Column::Id,
+                    ticket::Column::CustomerId,
+                    ticket::Column::CreatedAt,
+                    ticket::Column::Subject,
+                ])
+                .order_by_asc(ticket::Column::Id)
+        };
+        let pending: Vec<Pending> = if gaps.unwrap_or(0) <= 0 {
+            pending_tickets()
+                .filter(ticket::Column::Id.gt(highest))
+                .limit(limit)
+                .into_model::<Pending>()
+                .all(&txn)
+                .await?
+        } else {
+            let floor = highest - LATE_COMMIT_SLACK;
+            // Two index range reads above the floor and the difference taken here: an
+            // anti-join (NOT EXISTS) probes every id in the slack, and PostgreSQL's generic
+            // plan for it hashes all of ticket_texts (50 ms at 100,000 complaints). At most
+            // the slack's ids above the floor are indexed, so the first `limit` + that many
+            // tickets hold every pending one the batch needs.
+            let indexed: HashSet<i64> = ticket_text::Entity::find()
+                .select_only()
+                .column(ticket_text::Column::TicketId)
+                .filter(ticket_text::Column::TicketId.gt(floor))
+                .into_tuple::<i64>()
+                .all(&txn)
+                .await?
+                .into_iter()
+                .collect();
+            let ids: Vec<i64> = ticket::Entity::find()
+                .select_only()
+                .column(ticket::Column::Id)
+                .filter(ticket::Column::Id.gt(floor))
+                .order_by_asc(ticket::Column::Id)
+                .limit(limit + indexed.len() as u64)
+                .into_tuple::<i64>()
+                .all(&txn)
+                .await?;
+            let pending_ids: Vec<i64> = ids
+                .into_iter()
+                .filter(|id| !indexed.contains(id))
+                .take(usize::try_from(limit).unwrap_or(usize::MAX))
+                .collect();
+            pending_tickets()
+                .filter(ticket::Column::Id.is_in(pending_ids))
+                .into_model::<Pending>()
+                .all(&txn)
+                .await?
+        };
         if pending.is_empty() {
             return Ok(0);
         }
@@ -331,7 +385,11 @@ impl Store {
         let categories: HashMap<i64, Option<String>> = ticket::Entity::find()
             .select_only()
             .columns([ticket::Column::Id, ticket::Column::Category])
-            .filter(ticket::Column::Id.is_in(earlier.iter().map(|e| e.ticket_id).chain([p.id])))
+            .filter(one_of(
+                self.backend(),
+                ticket::Column::Id,
+                earlier.iter().map(|e| e.ticket_id).chain([p.id]).collect(),
+            ))
             .into_tuple::<(i64, Option<String>)>()
             .all(txn)
             .await?
@@ -356,23 +414,36 @@ impl Store {
             .filter(|t| !t.starts_with(SUBJECT_PREFIX) && freq.df(t) > 0)
             .collect();
         probes.sort_by(|a, b| freq.df(a).cmp(&freq.df(b)).then(a.cmp(b)));
-        let mut ids: HashSet<i64> = HashSet::new();
-        for term in probes.into_iter().take(config.probe_terms) {
-            let found: Vec<i64> = text_posting::Entity::find()
-                .select_only()
-                .column(text_posting::Column::TicketId)
-                .filter(text_posting::Column::Term.eq(term.as_str()))
-                .filter(text_posting::Column::CreatedAt.gte(since))
-                .order_by_desc(text_posting::Column::CreatedAt)
-                .limit(config.per_term)
-                .into_tuple()
-                .all(txn)
-                .await?;
-            ids.extend(found);
-        }
-        // Which issue each candidate is in; the terms only of those in none, the only ones
-        // compared one to one (issues are compared by their centroids).
-        let rows: Vec<(i64, i64, Option<i64>)> = if ids.is_empty() {
+        // One statement for all probes: each is an index range read, the round trips cost more.
+        let probes: Vec<&String> = probes.into_iter().take(config.probe_terms).collect();
+        let ids: HashSet<i64> = if probes.is_empty() {
+            HashSet::new()
+        } else {
+            let sql = (0..probes.len())
+                .map(|k| {
+                    format!(
+                        "SELECT ticket_id FROM (SELECT ticket_id FROM text_postings \
+                         WHERE term = {} AND created_at >= {} \
+                         ORDER BY created_at DESC LIMIT {}) AS p{k}",
+                        self.placeholder(2 * k + 1),
+                        self.placeholder(2 * k + 2),
+                        config.per_term
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            let values = probes
+                .iter()
+                .flat_map(|t| [Value::from(t.as_str()), Value::from(since)]);
+            txn.query_all_raw(Statement::from_sql_and_values(self.backend(), sql, values))
+                .await?
+                .iter()
+                .map(|r| r.try_get_by_index::<i64>(0))
+                .collect::<Result<_, _>>()?
+        };
+        // Which issue each candidate is in, and the terms only of those in none (the only ones
+        // compared one to one; issues are compared by their centroids).
+        let rows: Vec<(i64, i64, Option<i64>, Option<serde_json::Value>)> = if ids.is_empty() {
             Vec::new()
         } else {
             ticket_text::Entity::find()
@@ -382,7 +453,15 @@ impl Store {
                     ticket_text::Column::CustomerId,
                     ticket_text::Column::IssueId,
                 ])
-                .filter(ticket_text::Column::TicketId.is_in(ids))
+                .column_as(
+                    Expr::cust("CASE WHEN issue_id IS NULL THEN terms END"),
+                    "lone_terms",
+                )
+                .filter(one_of(
+                    self.backend(),
+                    ticket_text::Column::TicketId,
+                    ids.iter().copied().collect(),
+                ))
                 .into_tuple()
                 .all(txn)
                 .await?
@@ -392,7 +471,11 @@ impl Store {
             Vec::new()
         } else {
             recurring_issue::Entity::find()
-                .filter(recurring_issue::Column::Id.is_in(issue_ids))
+                .filter(one_of(
+                    self.backend(),
+                    recurring_issue::Column::Id,
+                    issue_ids.iter().copied().collect(),
+                ))
                 .filter(recurring_issue::Column::Status.eq("open"))
                 .all(txn)
                 .await?
@@ -402,21 +485,10 @@ impl Store {
             .iter()
             .map(|i| counts_of(&i.term_counts))
             .collect();
-        let lone: Vec<i64> = rows.iter().filter(|r| r.2.is_none()).map(|r| r.0).collect();
-        let lone_terms: HashMap<i64, Vec<String>> = if lone.is_empty() {
-            HashMap::new()
-        } else {
-            ticket_text::Entity::find()
-                .select_only()
-                .columns([ticket_text::Column::TicketId, ticket_text::Column::Terms])
-                .filter(ticket_text::Column::TicketId.is_in(lone))
-                .into_tuple::<(i64, serde_json::Value)>()
-                .all(txn)
-                .await?
-                .into_iter()
-                .map(|(id, t)| (id, terms_of(&t)))
-                .collect()
-        };
+        let lone_terms: HashMap<i64, Vec<String>> = rows
+            .iter()
+            .filter_map(|r| Some((r.0, terms_of(r.3.as_ref()?))))
+            .collect();
         let needed: Vec<String> = issue_counts
             .iter()
             .flat_map(|c| c.keys().cloned())
@@ -434,7 +506,7 @@ impl Store {
             .collect();
         let candidates: Vec<Candidate<'_>> = rows
             .iter()
-            .map(|&(ticket_id, customer_id, issue_id)| Candidate {
+            .map(|&(ticket_id, customer_id, issue_id, _)| Candidate {
                 ticket_id,
                 customer_id,
                 issue_id,
@@ -474,8 +546,15 @@ impl Store {
             Decision::Join { issue_id, .. } => {
                 let joining: Vec<&[String]> =
                     std::iter::once(&terms[..]).chain(companion_terms).collect();
-                self.add_to_issue(txn, issue_id, &joining, freq, now)
-                    .await?;
+                // The issue was loaded with the candidates, in this transaction.
+                if let Some((issue, counts)) = open_issues
+                    .iter()
+                    .zip(&issue_counts)
+                    .find(|(i, _)| i.id == issue_id)
+                {
+                    self.add_to_issue(txn, issue, counts.clone(), &joining, freq, now)
+                        .await?;
+                }
                 Some(issue_id)
             }
             Decision::Start {
@@ -540,35 +619,46 @@ impl Store {
         .insert(txn)
         .await?;
         if !terms.is_empty() {
-            text_posting::Entity::insert_many(terms.iter().map(|t| text_posting::ActiveModel {
-                term: Set(t.clone()),
-                created_at: Set(p.created_at),
-                ticket_id: Set(p.id),
-            }))
-            .on_conflict_do_nothing()
-            .exec_without_returning(txn)
-            .await?;
+            if self.is_postgres() {
+                // One statement text for any number of terms (see `one_of`).
+                txn.execute_raw(Statement::from_sql_and_values(
+                    self.backend(),
+                    "INSERT INTO text_postings (term, created_at, ticket_id) \
+                     SELECT t, $2, $3 FROM unnest($1::text[]) AS t ON CONFLICT DO NOTHING",
+                    [
+                        Value::from(terms.clone()),
+                        Value::from(p.created_at),
+                        Value::from(p.id),
+                    ],
+                ))
+                .await?;
+            } else {
+                text_posting::Entity::insert_many(terms.iter().map(|t| {
+                    text_posting::ActiveModel {
+                        term: Set(t.clone()),
+                        created_at: Set(p.created_at),
+                        ticket_id: Set(p.id),
+                    }
+                }))
+                .on_conflict_do_nothing()
+                .exec_without_returning(txn)
+                .await?;
+            }
         }
         freq.add_document(&terms);
         Ok(())
     }
 
-    /// Adds complaints with these term lists to an issue's members and term counts.
+    /// Adds complaints with these term lists to an issue (whose term counts are `counts`).
     async fn add_to_issue(
         &self,
         txn: &DatabaseTransaction,
-        issue_id: i64,
+        issue: &recurring_issue::Model,
+        mut counts: BTreeMap<String, i64>,
         joining: &[&[String]],
         freq: &mut Frequencies,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let Some(issue) = recurring_issue::Entity::find_by_id(issue_id)
-            .one(txn)
-            .await?
-        else {
-            return Ok(());
-        };
-        let mut counts = counts_of(&issue.term_counts);
         for t in joining.iter().copied().flatten() {
             *counts.entry(t.clone()).or_default() += 1;
         }
@@ -576,7 +666,7 @@ impl Store {
         freq.fetch(txn, &keys).await?;
         let label = label_of(&top_terms(&counts, freq));
         recurring_issue::ActiveModel {
-            id: Set(issue_id),
+            id: Set(issue.id),
             members: Set(issue.members + i32::try_from(joining.len()).unwrap_or(i32::MAX)),
             label: Set(label),
             term_counts: Set(serde_json::to_value(&counts)?),
@@ -841,18 +931,16 @@ async fn open_issue(txn: &DatabaseTransaction, id: i64) -> StoreResult<recurring
 
 /// The first message of each ticket: the complaint itself.
 async fn first_bodies(txn: &DatabaseTransaction, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
-    let firsts: Vec<i64> = message::Entity::find()
-        .select_only()
-        .column_as(message::Column::Id.min(), "id")
-        .filter(message::Column::TicketId.is_in(ids.iter().copied()))
-        .group_by(message::Column::TicketId)
-        .into_tuple::<i64>()
-        .all(txn)
-        .await?;
+    let firsts = Query::select()
+        .expr(Expr::col(message::Column::Id).min())
+        .from(message::Entity)
+        .and_where(Expr::col(message::Column::TicketId).is_in(ids.iter().copied()))
+        .group_by_col(message::Column::TicketId)
+        .to_owned();
     Ok(message::Entity::find()
         .select_only()
         .columns([message::Column::TicketId, message::Column::Body])
-        .filter(message::Column::Id.is_in(firsts))
+        .filter(message::Column::Id.in_subquery(firsts))
         .into_tuple::<(i64, String)>()
         .all(txn)
         .await?

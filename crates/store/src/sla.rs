@@ -9,7 +9,7 @@ use helpdesk_tickets::{Actor, BusinessCalendar, Event, EventKind, SlaPolicy, Tim
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
 use crate::entity::{customer, outbox, sla_alert, ticket, ticket_event, user};
@@ -110,17 +110,12 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: u64,
     ) -> StoreResult<Vec<i64>> {
-        let (sql, lock) = match self.backend() {
-            DbBackend::Postgres => ("$", " FOR UPDATE SKIP LOCKED"),
-            _ => ("?", ""),
+        let lock = if self.is_postgres() {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
         };
-        let p = |n: usize| {
-            if sql == "$" {
-                format!("${n}")
-            } else {
-                "?".to_string()
-            }
-        };
+        let p = |n: usize| self.placeholder(n);
         let stmt = format!(
             "UPDATE tickets SET sla_next_check_at = {} WHERE id IN (SELECT id FROM tickets WHERE sla_next_check_at <= {} ORDER BY sla_next_check_at LIMIT {}{lock}) RETURNING id",
             p(1),
