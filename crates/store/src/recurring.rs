@@ -95,6 +95,7 @@ struct Pending {
     customer_id: i64,
     created_at: DateTime<Utc>,
     subject: String,
+    category: Option<String>,
 }
 
 /// Document frequencies read from the database once per term and kept up to date in memory
@@ -115,24 +116,24 @@ impl Idf for Frequencies {
 }
 
 impl Frequencies {
-    async fn load(txn: &DatabaseTransaction) -> StoreResult<Frequencies> {
-        let docs = text_term::Entity::find_by_id(DOCS.to_owned())
-            .one(txn)
-            .await?
-            .map_or(0, |r| u64::try_from(r.df).unwrap_or(0));
-        Ok(Frequencies {
-            docs,
+    /// Nothing read yet: the number of documents comes with the first [`Frequencies::fetch`]
+    /// (a round trip of its own would be one more per complaint).
+    fn new() -> Frequencies {
+        Frequencies {
+            docs: 0,
             df: HashMap::new(),
             added: HashMap::new(),
-        })
+        }
     }
 
-    /// Makes sure the frequencies of `terms` are in memory.
+    /// Makes sure the frequencies of `terms` (and the number of documents) are in memory.
     async fn fetch(&mut self, txn: &DatabaseTransaction, terms: &[String]) -> StoreResult<()> {
+        let first = !self.df.contains_key(DOCS);
         let missing: Vec<String> = terms
             .iter()
             .filter(|t| !self.df.contains_key(*t))
             .cloned()
+            .chain(first.then(|| DOCS.to_owned()))
             .collect();
         if missing.is_empty() {
             return Ok(());
@@ -152,6 +153,10 @@ impl Frequencies {
         }
         for t in missing {
             self.df.entry(t).or_insert(0);
+        }
+        if first {
+            // Documents added earlier in this batch count on top of the stored number.
+            self.docs += self.df[DOCS];
         }
         Ok(())
     }
@@ -296,6 +301,7 @@ impl Store {
                     ticket::Column::CustomerId,
                     ticket::Column::CreatedAt,
                     ticket::Column::Subject,
+                    ticket::Column::Category,
                 ])
                 .order_by_asc(ticket::Column::Id)
         };
@@ -346,7 +352,7 @@ impl Store {
             return Ok(0);
         }
         let bodies = first_bodies(&txn, &pending.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
-        let mut freq = Frequencies::load(&txn).await?;
+        let mut freq = Frequencies::new();
         for p in &pending {
             let body = bodies.get(&p.id).map(String::as_str).unwrap_or("");
             let analysis = analyzer.analyze(&p.subject, body);
@@ -369,10 +375,17 @@ impl Store {
     ) -> StoreResult<()> {
         let terms = analysis.terms;
         let since = p.created_at - config.window;
-        freq.fetch(txn, &terms).await?;
-
-        // The customer's earlier tickets about the same thing.
-        let earlier = ticket_text::Entity::find()
+        // The customer's earlier tickets about the same thing, each with its category.
+        let earlier: Vec<(i64, Option<String>, serde_json::Value)> = ticket_text::Entity::find()
+            .select_only()
+            .column(ticket_text::Column::TicketId)
+            .column_as(
+                Expr::cust(
+                    "(SELECT category FROM tickets WHERE tickets.id = ticket_texts.ticket_id)",
+                ),
+                "category",
+            )
+            .column(ticket_text::Column::Terms)
             .filter(ticket_text::Column::CustomerId.eq(p.customer_id))
             .filter(ticket_text::Column::CreatedAt.gte(since))
             .filter(ticket_text::Column::CreatedAt.lte(p.created_at))
@@ -380,32 +393,28 @@ impl Store {
             .order_by_desc(ticket_text::Column::CreatedAt)
             .order_by_desc(ticket_text::Column::TicketId)
             .limit(100)
+            .into_tuple()
             .all(txn)
             .await?;
-        let categories: HashMap<i64, Option<String>> = ticket::Entity::find()
-            .select_only()
-            .columns([ticket::Column::Id, ticket::Column::Category])
-            .filter(one_of(
-                self.backend(),
-                ticket::Column::Id,
-                earlier.iter().map(|e| e.ticket_id).chain([p.id]).collect(),
-            ))
-            .into_tuple::<(i64, Option<String>)>()
-            .all(txn)
-            .await?
+        let earlier: Vec<(i64, Option<String>, Vec<String>)> = earlier
             .into_iter()
+            .map(|(id, category, terms)| (id, category, terms_of(&terms)))
             .collect();
-        let own_category = categories.get(&p.id).cloned().flatten();
-        let mut previous = Vec::new();
-        for e in &earlier {
-            let same_category = own_category.is_some()
-                && categories.get(&e.ticket_id).cloned().flatten() == own_category;
-            let e_terms = terms_of(&e.terms);
-            freq.fetch(txn, &e_terms).await?;
-            if same_category || near_duplicate(&terms, &e_terms, freq, &config.rule).is_some() {
-                previous.push(e.ticket_id);
-            }
-        }
+        // One read for the frequencies of all their terms: each read is a round trip.
+        let known: Vec<String> = terms
+            .iter()
+            .chain(earlier.iter().flat_map(|e| &e.2))
+            .cloned()
+            .collect();
+        freq.fetch(txn, &known).await?;
+        let previous: Vec<i64> = earlier
+            .iter()
+            .filter(|(_, category, e_terms)| {
+                (p.category.is_some() && *category == p.category)
+                    || near_duplicate(&terms, e_terms, freq, &config.rule).is_some()
+            })
+            .map(|e| e.0)
+            .collect();
 
         // Candidates from other complaints: the most recent ones sharing a rare term. A subject
         // term (`@…`) finds a subset of what its plain twin finds, so it would waste a probe.
@@ -586,18 +595,22 @@ impl Store {
                 }
                 .insert(txn)
                 .await?;
-                ticket_text::Entity::update_many()
-                    .col_expr(ticket_text::Column::IssueId, Expr::value(issue.id))
-                    .filter(ticket_text::Column::TicketId.eq(matched_ticket_id))
-                    .exec(txn)
-                    .await?;
                 Some(issue.id)
             }
         };
-        if let (Some(issue_id), false) = (issue_id, companions.is_empty()) {
+        // The complaint it started the issue with and those that came along move into it.
+        let moved: Vec<i64> = match decision {
+            Decision::Start {
+                matched_ticket_id, ..
+            } => std::iter::once(matched_ticket_id)
+                .chain(companions.iter().copied())
+                .collect(),
+            _ => companions,
+        };
+        if let (Some(issue_id), false) = (issue_id, moved.is_empty()) {
             ticket_text::Entity::update_many()
                 .col_expr(ticket_text::Column::IssueId, Expr::value(issue_id))
-                .filter(ticket_text::Column::TicketId.is_in(companions))
+                .filter(one_of(self.backend(), ticket_text::Column::TicketId, moved))
                 .exec(txn)
                 .await?;
         }
@@ -888,7 +901,7 @@ impl Store {
             .filter(ticket_text::Column::IssueId.eq(from))
             .exec(&txn)
             .await?;
-        let mut freq = Frequencies::load(&txn).await?;
+        let mut freq = Frequencies::new();
         let keys: Vec<String> = counts.keys().cloned().collect();
         freq.fetch(&txn, &keys).await?;
         recurring_issue::ActiveModel {
