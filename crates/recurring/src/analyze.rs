@@ -13,6 +13,8 @@ use crate::{CIRCUMSTANCE_PREFIX, CONCEPT_PREFIX, SUBJECT_PREFIX, TOPIC_PREFIX};
 /// Complaints say what is wrong early; reading further only adds noise (and time on a 64 KiB
 /// body). Characters of subject and body taken together.
 pub const MAX_CHARS: usize = 2_000;
+/// What a stop phrase maps to in the phrase index: no concept name is empty.
+const STOP_PHRASE: &str = "";
 /// Words longer than this are not words (hashes, tracking codes, keyboard mashing).
 const MAX_WORD_CHARS: usize = 30;
 
@@ -89,6 +91,16 @@ impl Analyzer {
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
                 .collect()
         };
+        // A stop-word list may hold phrases too ("terima kasih", thank you): words that mean
+        // something else on their own ("terima", receive) and nothing together.
+        let (stop_en, stop_en_phrases): (HashSet<String>, HashSet<String>) =
+            word_list(stopwords_en)
+                .into_iter()
+                .partition(|w| !w.contains(' '));
+        let (stop_id, stop_id_phrases): (HashSet<String>, HashSet<String>) =
+            word_list(stopwords_id)
+                .into_iter()
+                .partition(|w| !w.contains(' '));
         let slang = slang
             .lines()
             .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
@@ -100,8 +112,8 @@ impl Analyzer {
             .collect();
         let mut a = Analyzer {
             slang,
-            stop_en: word_list(stopwords_en),
-            stop_id: word_list(stopwords_id),
+            stop_en,
+            stop_id,
             raw: PhraseIndex::default(),
             stemmed_en: PhraseIndex::default(),
             stemmed_id: PhraseIndex::default(),
@@ -110,6 +122,10 @@ impl Analyzer {
             snowball: Snowball::create(Algorithm::English),
             sastrawi: Sastrawi::new(&DICTIONARY),
         };
+        for phrase in stop_en_phrases.iter().chain(&stop_id_phrases) {
+            let words = a.expand_slang(words(phrase));
+            a.raw.insert(words, STOP_PHRASE);
+        }
         let entries = lexicon::parse(lexicon)?;
         a.concepts = entries.len();
         for e in &entries {
@@ -184,6 +200,10 @@ impl Analyzer {
                         .filter(|(_, len)| derived(&en, *len))
                 });
             if let Some((concept, len)) = found {
+                if concept == STOP_PHRASE {
+                    i += len;
+                    continue;
+                }
                 let in_subject = i < subject_words;
                 if let Some(topic) = self.topics.get(concept) {
                     terms.insert(format!("{TOPIC_PREFIX}{topic}"));
@@ -424,6 +444,21 @@ mod tests {
         assert!(t.iter().any(|t| t == "=app"), "{t:?}");
         let t = a.analyze("", "I was fined twice").terms;
         assert!(t.iter().any(|t| t == "=late_fee"), "{t:?}");
+    }
+
+    #[test]
+    fn stop_phrases_hide_the_meaning_their_words_have_alone() {
+        let a = analyzer();
+        // "terima" is receive, "terima kasih" is thank you; "tiba-tiba" is suddenly.
+        let t = a
+            .analyze("", "terima kasih, aplikasinya tiba-tiba keluar")
+            .terms;
+        assert!(
+            !t.iter().any(|t| t == "=receive" || t == "=arrive"),
+            "{t:?}"
+        );
+        let t = a.analyze("", "paket belum saya terima").terms;
+        assert!(t.iter().any(|t| t == "=receive"), "{t:?}");
     }
 
     #[test]

@@ -234,6 +234,17 @@ fn grouping_meets_the_quality_targets_in_memory() {
             println!("{t:.2}       {name:9} {}", line(&s));
         }
     }
+    // Vocabulary added for the problems of one half must not buy recall there with false
+    // merges on problems it was not written for.
+    let h = scores(
+        &held_out,
+        &simulate(&analyzer, &held_out, &GroupingRule::default()),
+    );
+    assert!(
+        h.all.precision().unwrap_or(0.0) >= 0.90,
+        "held-out precision {:?}",
+        h.all.precision()
+    );
     let s = scores(&full, &simulate(&analyzer, &full, &GroupingRule::default()));
     println!("default rule: {s:?}");
     assert!(
@@ -241,19 +252,17 @@ fn grouping_meets_the_quality_targets_in_memory() {
         "precision {:?}",
         s.all.precision()
     );
-    // The issue's recall targets (0.80 within a language, 0.60 across) are not reached yet
-    // (BENCHMARKS.md): these floors hold what was measured (0.500 and 0.516 with subject
-    // terms, the root-form rule, "-nya" stripped from words the stemmer does not know,
-    // circumstances at 0.25, and lexicon, topic and stop-word fixes; 0.564 and 0.565 once
-    // lone near-duplicates come along into the issue — `companions` — at precision 0.938,
-    // held-out half 0.392 -> 0.438), so a change that loses recall fails.
+    // Cross-language recall meets the issue's target (0.60); same-language recall does not
+    // (target 0.80; BENCHMARKS.md). The floors hold what was measured, so a change that loses
+    // recall fails: 0.564 / 0.565 with `companions`; 0.622 / 0.609 with the English side of
+    // the lexicon widened (written without reading this corpus) and stop phrases.
     assert!(
-        s.same_language.recall().unwrap_or(0.0) >= 0.55,
+        s.same_language.recall().unwrap_or(0.0) >= 0.60,
         "same-language recall {:?}",
         s.same_language.recall()
     );
     assert!(
-        s.cross_language.recall().unwrap_or(0.0) >= 0.55,
+        s.cross_language.recall().unwrap_or(0.0) >= 0.60,
         "cross-language recall {:?}",
         s.cross_language.recall()
     );
@@ -380,5 +389,44 @@ fn diagnose_tuning_misses() {
     println!("\nterms most often unshared in missed pairs:");
     for (t, k) in m.iter().take(80) {
         println!("  {k:4} {t} (df {})", df.get(t.as_str()).unwrap_or(&0));
+    }
+}
+
+/// Diagnostic, on the tuning half only: the issues that mix problems (or take in one-off
+/// complaints), each member with its label and terms — where precision is lost.
+/// `cargo test -p helpdesk-recurring --test quality false_merges -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn diagnose_tuning_false_merges() {
+    let analyzer = Analyzer::bundled().unwrap_or_else(|e| panic!("{e}"));
+    let c = corpus();
+    let (tuning, _) = split(&c);
+    let issues = simulate(&analyzer, &tuning, &GroupingRule::default());
+    let mut members: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, issue) in issues.iter().enumerate() {
+        if let Some(issue) = issue {
+            members.entry(*issue).or_default().push(i);
+        }
+    }
+    for (id, m) in members {
+        let labels: BTreeSet<&str> = m
+            .iter()
+            .map(|&i| tuning[i].problem.as_deref().unwrap_or("one-off"))
+            .collect();
+        if labels.len() > 1 {
+            println!("\n=== issue {id}");
+            for &i in &m {
+                println!(
+                    "  {:?} | {} | {} || {}",
+                    tuning[i].problem,
+                    tuning[i].subject,
+                    tuning[i].body,
+                    analyzer
+                        .analyze(&tuning[i].subject, &tuning[i].body)
+                        .terms
+                        .join(" ")
+                );
+            }
+        }
     }
 }

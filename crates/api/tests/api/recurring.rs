@@ -111,14 +111,14 @@ async fn the_labelled_corpus_is_grouped_with_measured_quality(b: Backend) {
         s.cross_language.recall().unwrap_or(0.0),
     );
     assert!(s.all.precision().unwrap_or(0.0) >= 0.90, "precision {s:?}");
-    // Below the issue's targets (0.80 / 0.60) for now: the floors hold what was measured
-    // (0.564 / 0.565, with earlier lone complaints pulled into the issue a newer one joins).
+    // Cross-language recall meets the issue's target (0.60), same-language recall does not
+    // (0.80): the floors hold what was measured (0.622 / 0.609, as in memory).
     assert!(
-        s.same_language.recall().unwrap_or(0.0) >= 0.55,
+        s.same_language.recall().unwrap_or(0.0) >= 0.60,
         "same-language recall {s:?}"
     );
     assert!(
-        s.cross_language.recall().unwrap_or(0.0) >= 0.55,
+        s.cross_language.recall().unwrap_or(0.0) >= 0.60,
         "cross-language recall {s:?}"
     );
 }
