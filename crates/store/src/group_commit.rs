@@ -51,6 +51,7 @@ impl Submitter {
                     }
                     let (subs, replies): (Vec<_>, Vec<_>) = jobs.into_iter().unzip();
                     let results = store.create_tickets(subs, &policy).await;
+                    store.note_submissions();
                     for (reply, result) in replies.into_iter().zip(results) {
                         // The client may have gone; its ticket is stored all the same.
                         let _ = reply.send(result);

@@ -62,6 +62,11 @@ pub struct Store {
     backend: DbBackend,
     url: String,
     wake: std::sync::Arc<tokio::sync::Notify>,
+    /// SQLite only: the task that checkpoints the write-ahead log; it stops with the last
+    /// clone of the store.
+    checkpointer: Option<std::sync::Arc<Checkpointer>>,
+    /// When public submissions were last committed: background writers give way to them.
+    last_submission: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl Store {
@@ -70,12 +75,15 @@ impl Store {
             let read =
                 Database::connect(sqlite_options(url, options.max_connections, options)).await?;
             let write = Database::connect(sqlite_options(url, 1, options)).await?;
+            let checkpoint = Database::connect(sqlite_options(url, 1, options)).await?;
             Ok(Store {
                 read,
                 write,
                 backend: DbBackend::Sqlite,
                 url: url.to_owned(),
                 wake: Default::default(),
+                checkpointer: Some(std::sync::Arc::new(Checkpointer::spawn(checkpoint))),
+                last_submission: Default::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let mut opts = ConnectOptions::new(url);
@@ -94,6 +102,8 @@ impl Store {
                 backend: DbBackend::Postgres,
                 url: url.to_owned(),
                 wake: Default::default(),
+                checkpointer: None,
+                last_submission: Default::default(),
             })
         } else {
             Err(StoreError::Config(format!(
@@ -156,6 +166,24 @@ impl Store {
         Ok(self.write.begin().await?)
     }
 
+    /// Records that public submissions were just committed.
+    pub(crate) fn note_submissions(&self) {
+        if let Ok(mut last) = self.last_submission.lock() {
+            *last = Some(std::time::Instant::now());
+        }
+    }
+
+    /// Whether public submissions were committed within `window`: background work that
+    /// writes (the recurring-complaint indexer) then paces itself so that customers' requests
+    /// keep the writer most of the time.
+    pub fn submissions_within(&self, window: Duration) -> bool {
+        self.last_submission
+            .lock()
+            .ok()
+            .and_then(|last| *last)
+            .is_some_and(|at| at.elapsed() < window)
+    }
+
     /// Whether the database answers (readiness).
     pub async fn ping(&self) -> StoreResult<()> {
         self.read
@@ -165,8 +193,56 @@ impl Store {
     }
 
     pub async fn close(self) {
+        drop(self.checkpointer);
         let _ = self.read.close().await;
         let _ = self.write.close().await;
+    }
+}
+
+/// How often the background task copies the write-ahead log into the database file. Often
+/// enough that little is left for a commit to copy when the log does reach its limit under a
+/// steady stream of writes (a checkpoint beside a busy writer never catches up completely, so
+/// the log only starts over from a commit's own checkpoint); when there is nothing to copy it
+/// costs next to nothing.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
+
+/// The log size (4 KiB pages, 16 MiB) at which a commit checkpoints by itself. With SQLite's
+/// default of 1,000 pages, the commit that crossed it copied and synced the log before it
+/// returned: every few dozen indexed complaints one request waited 20-30 ms for that. Far
+/// higher (10,000) helped single requests but made those rarer checkpoints long enough to
+/// show in the submissions' p99. Measured in `BENCHMARKS.md` (SQLite write-ahead log).
+const WAL_AUTOCHECKPOINT_PAGES: &str = "4000";
+
+/// Copies SQLite's write-ahead log into the database file from its own connection, so that
+/// no request's commit does it. A PASSIVE checkpoint never waits for readers or the writer:
+/// it copies what no reader still needs and leaves the rest for the next round.
+#[derive(Debug)]
+struct Checkpointer(tokio::task::JoinHandle<()>);
+
+impl Checkpointer {
+    fn spawn(db: DatabaseConnection) -> Checkpointer {
+        Checkpointer(tokio::spawn(async move {
+            let mut interval = tokio::time::interval(CHECKPOINT_EVERY);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                interval.tick().await;
+                let done = db
+                    .execute_raw(Statement::from_string(
+                        DbBackend::Sqlite,
+                        "PRAGMA wal_checkpoint(PASSIVE)",
+                    ))
+                    .await;
+                if let Err(e) = done {
+                    tracing::warn!(error = %e, "checkpointing the SQLite log failed; retrying later");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -184,6 +260,9 @@ fn sqlite_options(url: &str, max: u32, options: &StoreOptions) -> ConnectOptions
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 .pragma("temp_store", "memory")
+                // The background checkpointer keeps the log short; this is only the bound
+                // if it falls behind (a burst of writes, a reader holding an old snapshot).
+                .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
                 .row_buffer_size(4096)
         });
     opts

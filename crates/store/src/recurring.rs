@@ -31,6 +31,11 @@ const DOCS: &str = "#docs";
 const LATE_COMMIT_SLACK: i64 = 1_000;
 /// Labels and lists show this many top terms.
 const TOP_TERMS: usize = 5;
+/// How long one indexing transaction goes on taking more complaints. With SQLite the
+/// transaction holds the only writer, and a customer's submission waits for it: a batch of
+/// 50 complaints held it for 150-250 ms at 100,000 indexed, far past the submissions' p99
+/// budget of 50 ms. The first complaint is always indexed, however long it takes.
+const INDEX_HOLD: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// How recurring complaints are found.
 #[derive(Debug, Clone)]
@@ -258,6 +263,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
         let txn = self.begin().await?;
+        let started = std::time::Instant::now();
         if self.is_postgres() {
             let row = txn
                 .query_one_raw(Statement::from_string(
@@ -353,15 +359,22 @@ impl Store {
         }
         let bodies = first_bodies(&txn, &pending.iter().map(|p| p.id).collect::<Vec<_>>()).await?;
         let mut freq = Frequencies::new();
+        let mut indexed = 0;
         for p in &pending {
             let body = bodies.get(&p.id).map(String::as_str).unwrap_or("");
             let analysis = analyzer.analyze(&p.subject, body);
             self.index_one(&txn, p, analysis, config, &mut freq, now)
                 .await?;
+            indexed += 1;
+            // Tickets are taken in id order, so the rest stay pending above the highest
+            // indexed id for the next call.
+            if started.elapsed() >= INDEX_HOLD {
+                break;
+            }
         }
         freq.save(&txn).await?;
         txn.commit().await?;
-        Ok(pending.len())
+        Ok(indexed)
     }
 
     async fn index_one(

@@ -11,4 +11,5 @@ mod public;
 mod recurring;
 mod reports;
 mod sla;
+mod storage;
 mod tickets;
