@@ -35,8 +35,10 @@ const BATCH: u64 = 50;
 /// How recently a submission must have been committed for the indexer to give way.
 const YIELD_WINDOW: Duration = Duration::from_millis(500);
 /// While customers submit, the indexer pauses this many times as long as its last
-/// transaction took (so it has at most a quarter of the writer).
-const YIELD_FACTOR: u32 = 3;
+/// transaction took, so it has at most a tenth of the writer (and of the CPU its queries
+/// cost). A quarter measured 1,900-2,800 submissions/s on SQLite, a tenth 2,700-3,600/s; the
+/// backlog is indexed at full speed once the burst is over.
+const YIELD_FACTOR: u32 = 9;
 /// The default window of the list (DESIGN: the last 30 days).
 const DEFAULT_SINCE_DAYS: i64 = 30;
 
@@ -74,9 +76,9 @@ impl RecurringEngine {
                 return Ok(total);
             }
             // A burst of submissions is answered first and indexed after. Measured at 32
-            // clients on SQLite: ~650 submissions/s (p99 ~95 ms) while the indexer ran
-            // freely in batches of 50, ~1,900-2,400/s (p99 42-47 ms) with this pause and the
-            // store's bound on one indexing transaction.
+            // clients on SQLite: 560-910 submissions/s (p99 56-92 ms) while the indexer ran
+            // freely in batches of 50; see BENCHMARKS.md for what this pause and the store's
+            // bound on one indexing transaction give.
             if self.store.submissions_within(YIELD_WINDOW) {
                 tokio::time::sleep(started.elapsed() * YIELD_FACTOR).await;
             }
@@ -92,7 +94,13 @@ impl RecurringEngine {
     ) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             loop {
-                match self.run_once().await {
+                // A backlog (an import, a burst the indexer gave way to) can take minutes;
+                // stopping drops the transaction in progress, which rolls it back.
+                let done = tokio::select! {
+                    _ = stop.cancelled() => return,
+                    done = self.run_once() => done,
+                };
+                match done {
                     Ok(n) if n > 0 => tracing::debug!(tickets = n, "recurring-complaint index"),
                     Ok(_) => {}
                     Err(e) => {
