@@ -32,8 +32,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// Tickets indexed per transaction: small enough that the SQLite writer is never held long.
 const BATCH: u64 = 50;
-/// How recently a submission must have been committed for the indexer to give way.
-const YIELD_WINDOW: Duration = Duration::from_millis(500);
 /// While customers submit, the indexer pauses this many times as long as its last
 /// transaction took, so it has at most a tenth of the writer (and of the CPU its queries
 /// cost). A quarter measured 1,900-2,800 submissions/s on SQLite, a tenth 2,700-3,600/s; the
@@ -79,7 +77,7 @@ impl RecurringEngine {
             // clients on SQLite: 560-910 submissions/s (p99 56-92 ms) while the indexer ran
             // freely in batches of 50; see BENCHMARKS.md for what this pause and the store's
             // bound on one indexing transaction give.
-            if self.store.submissions_within(YIELD_WINDOW) {
+            if self.store.submissions_arriving() {
                 tokio::time::sleep(started.elapsed() * YIELD_FACTOR).await;
             }
         }

@@ -173,15 +173,15 @@ impl Store {
         }
     }
 
-    /// Whether public submissions were committed within `window`: background work that
-    /// writes (the recurring-complaint indexer) then paces itself so that customers' requests
-    /// keep the writer most of the time.
-    pub fn submissions_within(&self, window: Duration) -> bool {
+    /// Whether public submissions are arriving (one was committed in the last half second):
+    /// background work that writes (the recurring-complaint indexer) then keeps its
+    /// transactions short and paces itself, so that customers' requests have the writer.
+    pub fn submissions_arriving(&self) -> bool {
         self.last_submission
             .lock()
             .ok()
             .and_then(|last| *last)
-            .is_some_and(|at| at.elapsed() < window)
+            .is_some_and(|at| at.elapsed() < Duration::from_millis(500))
     }
 
     /// Whether the database answers (readiness).
