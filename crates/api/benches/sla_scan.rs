@@ -87,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
         idle.tickets,
         t.elapsed().as_secs_f64() * 1000.0
     );
-    store.mark_all_for_sla(now).await?;
+    store.mark_for_sla(now, None).await?;
     let t = Instant::now();
     let again = engine.scan(now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(

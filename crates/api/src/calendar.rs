@@ -1,11 +1,10 @@
 //! The installation's business calendar, kept in the settings table.
 
 use helpdesk_store::Store;
+use helpdesk_store::sla::BUSINESS_HOURS_KEY;
 use helpdesk_tickets::{BusinessCalendar, BusinessHoursSpec};
 
 use crate::error::ApiResult;
-
-pub const BUSINESS_HOURS_KEY: &str = "business_hours";
 
 /// The stored calendar spec, or the default (Monday–Friday 09:00–17:00 UTC).
 pub async fn business_hours(store: &Store) -> ApiResult<BusinessHoursSpec> {
@@ -17,7 +16,5 @@ pub async fn business_hours(store: &Store) -> ApiResult<BusinessHoursSpec> {
 
 /// The calendar that business-time figures are measured in.
 pub async fn business_calendar(store: &Store) -> ApiResult<BusinessCalendar> {
-    let spec = business_hours(store).await?;
-    // Only validated specs are stored; fall back to the default rather than fail a read.
-    Ok(spec.validate().unwrap_or_default())
+    Ok(store.sla_settings().await?.business)
 }

@@ -164,8 +164,8 @@ async fn submit(
         Created::New(v) => (v, false),
         Created::Replayed(v) => (v, true),
     };
-    // New tickets get their clocks measured by the next scan, which this brings forward.
-    state.sla.wake.notify_one();
+    // The SLA clocks were measured as the ticket was written; the recurring index is the
+    // indexer's to bring up to date.
     state.recurring.wake.notify_one();
     let out = Submitted {
         reference: view.reference(),

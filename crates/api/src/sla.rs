@@ -8,7 +8,10 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use helpdesk_store::Store;
-use helpdesk_store::sla::{AlertRow, AlertState, Deliveries, Evaluated, SlaSettings, alert_json};
+use helpdesk_store::sla::{
+    AlertRow, AlertState, BUSINESS_HOURS_KEY, Deliveries, Evaluated, POLICIES_KEY, SlaSettings,
+    alert_json,
+};
 use helpdesk_store::tickets::TicketRow;
 use helpdesk_tickets::sla::policy_problems;
 use helpdesk_tickets::{AlertLevel, BusinessHoursSpec, SlaMetric, SlaPolicy};
@@ -18,13 +21,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{Manager, Staff};
-use crate::calendar::{BUSINESS_HOURS_KEY, business_hours};
+use crate::calendar::business_hours;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::AppJson;
 use crate::state::AppState;
 use crate::views::now;
-
-pub const POLICIES_KEY: &str = "sla_policies";
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -36,10 +37,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The stored policies, or the defaults of a fresh installation.
 pub async fn policies(store: &Store) -> ApiResult<Vec<SlaPolicy>> {
-    Ok(store
-        .setting::<Vec<SlaPolicy>>(POLICIES_KEY)
-        .await?
-        .unwrap_or_else(SlaPolicy::defaults))
+    Ok(store.sla_settings().await?.policies)
 }
 
 /// A ticket's SLA clocks now, under the policy that matches it (`None`: no policy matches).
@@ -61,10 +59,7 @@ pub async fn ticket_clocks(
 }
 
 pub async fn settings(store: &Store) -> ApiResult<SlaSettings> {
-    Ok(SlaSettings {
-        policies: policies(store).await?,
-        business: crate::calendar::business_calendar(store).await?,
-    })
+    Ok(store.sla_settings().await?)
 }
 
 /// Evaluates tickets' SLA clocks and keeps their alerts up to date.
@@ -197,10 +192,29 @@ async fn put_business_hours(
 
 /// Every unresolved ticket is measured again under the new rules.
 async fn reschedule(state: &AppState) -> ApiResult<()> {
-    state.store.mark_all_for_sla(now()).await?;
+    let changed = now();
+    state.store.mark_for_sla(changed, None).await?;
     state.sla.wake.notify_one();
+    // A ticket is measured when it is written, under the rules its transaction read. On
+    // PostgreSQL a submission that read the old rules just before the change can commit just
+    // after the marking above; once such transactions have landed, the tickets created around
+    // the change are looked at again.
+    let (store, wake) = (state.store.clone(), state.sla.wake.clone());
+    tokio::spawn(async move {
+        tokio::time::sleep(IN_FLIGHT).await;
+        let since = changed - chrono::Duration::from_std(IN_FLIGHT).unwrap_or_default() * 10;
+        match store.mark_for_sla(now(), Some(since)).await {
+            Ok(_) => wake.notify_one(),
+            Err(e) => {
+                tracing::warn!(error = %e, "re-marking new tickets after an SLA change failed")
+            }
+        }
+    });
     Ok(())
 }
+
+/// Longer than any submission transaction takes.
+const IN_FLIGHT: Duration = Duration::from_secs(2);
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct Policies {

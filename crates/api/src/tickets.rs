@@ -276,8 +276,6 @@ async fn create_ticket(
         )
         .await?;
     let (Created::New(view) | Created::Replayed(view)) = created;
-    // The new ticket's clocks are measured by the next scan, which this brings forward.
-    state.sla.wake.notify_one();
     Ok((
         StatusCode::CREATED,
         Json(CreatedTicket {

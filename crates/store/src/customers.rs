@@ -53,10 +53,18 @@ pub(crate) async fn upsert_customers<C: ConnectionTrait>(
         .on_conflict_do_nothing_on([customer::Column::Email])
         .exec_without_returning(db)
         .await?;
-    let mut found = customer::Entity::find()
-        .filter(customer::Column::Email.is_in(inputs.iter().map(|i| i.email.clone())))
-        .all(db)
-        .await?;
+    let mut q = customer::Entity::find()
+        .filter(customer::Column::Email.is_in(inputs.iter().map(|i| i.email.clone())));
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // The rows are held until the transaction ends, so that two transactions creating
+        // tickets for one customer take turns and the second sees the first's tickets when it
+        // works out repeat contacts (SQLite has one writer at a time anyway). One order for
+        // every transaction, so two batches cannot deadlock on each other.
+        q = q
+            .order_by_asc(customer::Column::Id)
+            .lock(sea_orm::sea_query::LockType::NoKeyUpdate);
+    }
+    let mut found = q.all(db).await?;
     let mut out = Vec::with_capacity(inputs.len());
     for input in inputs {
         let idx = found

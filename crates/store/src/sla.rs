@@ -4,15 +4,17 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use helpdesk_tickets::sla::{AlertLevel, SlaMetric, clocks, plan_alerts, select_policy};
-use helpdesk_tickets::{Actor, BusinessCalendar, Event, EventKind, SlaPolicy, Timeline};
+use helpdesk_tickets::sla::{AlertLevel, AlertPlan, SlaMetric, clocks, plan_alerts, select_policy};
+use helpdesk_tickets::{
+    Actor, BusinessCalendar, BusinessHoursSpec, Event, EventKind, SlaPolicy, Tier, Timeline,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 
-use crate::entity::{customer, outbox, sla_alert, ticket, ticket_event, user};
+use crate::entity::{customer, outbox, setting, sla_alert, ticket, ticket_event, user};
 use crate::live::{self, LiveEvent};
 use crate::tickets::{TicketRow, Write, append_many, event_from_row, reference};
 use crate::{Store, StoreError, StoreResult, parse_stored};
@@ -20,11 +22,67 @@ use crate::{Store, StoreError, StoreResult, parse_stored};
 pub use outbox::Model as OutboxRow;
 pub use sla_alert::Model as AlertRow;
 
+/// Where the SLA policies are kept in the settings table.
+pub const POLICIES_KEY: &str = "sla_policies";
+/// Where the business-hours calendar is kept in the settings table.
+pub const BUSINESS_HOURS_KEY: &str = "business_hours";
+
 /// What the engine measures against.
 #[derive(Debug, Clone)]
 pub struct SlaSettings {
     pub policies: Vec<SlaPolicy>,
     pub business: BusinessCalendar,
+}
+
+impl SlaSettings {
+    /// The settings in force as `db` reads them: the stored ones, or a fresh installation's
+    /// defaults.
+    pub(crate) async fn load(db: &impl ConnectionTrait) -> StoreResult<SlaSettings> {
+        // One read for both: this runs in every submission transaction.
+        let mut policies = None;
+        let mut spec = None;
+        for row in setting::Entity::find()
+            .filter(setting::Column::Key.is_in([POLICIES_KEY, BUSINESS_HOURS_KEY]))
+            .all(db)
+            .await?
+        {
+            if row.key == POLICIES_KEY {
+                policies = Some(serde_json::from_value::<Vec<SlaPolicy>>(row.value)?);
+            } else {
+                spec = Some(serde_json::from_value::<BusinessHoursSpec>(row.value)?);
+            }
+        }
+        let policies = policies.unwrap_or_else(SlaPolicy::defaults);
+        let spec = spec.unwrap_or_default();
+        Ok(SlaSettings {
+            policies,
+            // Only validated specs are stored; fall back to the default rather than fail a read.
+            business: spec.validate().unwrap_or_default(),
+        })
+    }
+
+    /// One ticket measured at `now`: its clocks under the policy that matches it, and what
+    /// the alert engine is to do about them.
+    pub(crate) fn measure(&self, tl: &Timeline, tier: Tier, now: DateTime<Utc>) -> Measured {
+        let policy = select_policy(&self.policies, tl.ticket.priority, tier);
+        let clocks = policy
+            .map(|p| clocks(tl, p, &self.business, now))
+            .unwrap_or_default();
+        let plan = plan_alerts(&clocks, now);
+        let sla_state = sla_outcome(tl, &clocks);
+        Measured {
+            clocks,
+            plan,
+            sla_state,
+        }
+    }
+}
+
+/// What measuring one ticket found.
+pub(crate) struct Measured {
+    pub clocks: Vec<helpdesk_tickets::SlaClock>,
+    pub plan: AlertPlan,
+    pub sla_state: Option<&'static str>,
 }
 
 /// Where raised alerts go besides the browser.
@@ -88,15 +146,26 @@ fn alert_live(change: &str, a: &AlertRow, t: &TicketRow) -> LiveEvent {
 }
 
 impl Store {
-    /// Marks every unresolved ticket for re-evaluation (after a policy or calendar change).
-    pub async fn mark_all_for_sla(&self, now: DateTime<Utc>) -> StoreResult<u64> {
+    /// The SLA policies and business calendar in force.
+    pub async fn sla_settings(&self) -> StoreResult<SlaSettings> {
+        SlaSettings::load(self.read()).await
+    }
+
+    /// Marks every unresolved ticket (or those created since `created_since`) for
+    /// re-evaluation, after a policy or calendar change.
+    pub async fn mark_for_sla(
+        &self,
+        now: DateTime<Utc>,
+        created_since: Option<DateTime<Utc>>,
+    ) -> StoreResult<u64> {
         let txn = self.begin().await?;
-        let n = ticket::Entity::update_many()
+        let mut q = ticket::Entity::update_many()
             .col_expr(ticket::Column::SlaNextCheckAt, Expr::value(now))
-            .filter(ticket::Column::Status.is_in(ACTIVE))
-            .exec(&txn)
-            .await?
-            .rows_affected;
+            .filter(ticket::Column::Status.is_in(ACTIVE));
+        if let Some(since) = created_since {
+            q = q.filter(ticket::Column::CreatedAt.gte(since));
+        }
+        let n = q.exec(&txn).await?.rows_affected;
         self.commit(txn).await?;
         Ok(n)
     }
@@ -197,12 +266,11 @@ impl Store {
                 .map(|t| parse_stored("tier", t))
                 .transpose()?
                 .unwrap_or_default();
-            let policy = select_policy(&settings.policies, tl.ticket.priority, tier);
-            let cs = policy
-                .map(|p| clocks(&tl, p, &settings.business, now))
-                .unwrap_or_default();
-            let plan = plan_alerts(&cs, now);
-            let sla_state = sla_outcome(&tl, &cs);
+            let Measured {
+                clocks: cs,
+                plan,
+                sla_state,
+            } = settings.measure(&tl, tier, now);
             let existing = alerts.remove(&row.id).unwrap_or_default();
             let raise: Vec<_> = plan
                 .raise

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use helpdesk_tickets::{
-    Actor, Channel, CloseReason, Event, EventKind, Priority, Status, Ticket, TicketPolicy,
+    Actor, Channel, CloseReason, Event, EventKind, Priority, Status, Ticket, TicketPolicy, Timeline,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, OnConflict, Query};
 use sea_orm::{
@@ -16,6 +16,7 @@ use sea_orm::{
 
 use crate::customers::{Customer, CustomerInput, upsert_customers};
 use crate::entity::{customer, idempotency_key, message, survey, ticket, ticket_event};
+use crate::sla::SlaSettings;
 use crate::{Store, StoreError, StoreResult, live, parse_stored};
 
 pub use message::Model as MessageRow;
@@ -436,11 +437,19 @@ pub(crate) async fn insert_tickets(
         return Ok(Vec::new());
     }
     let inputs: Vec<CustomerInput> = tickets.iter().map(|t| t.customer.clone()).collect();
+    // Also holds the customers' rows until the transaction ends.
     let customers = upsert_customers(db, &inputs, tickets[0].at).await?;
-    lock_customers(db, customers.iter().map(|c| c.id)).await?;
+    // Read in this transaction, so a ticket is measured under the rules it commits with.
+    let sla = SlaSettings::load(db).await?;
+    let new: Vec<(i64, DateTime<Utc>)> = customers
+        .iter()
+        .zip(&tickets)
+        .map(|(c, t)| (c.id, t.at))
+        .collect();
+    let repeats = repeat_contacts_of_new(db, &new).await?;
     let mut rows = Vec::with_capacity(tickets.len());
     let mut states = Vec::with_capacity(tickets.len());
-    for (t, c) in tickets.iter().zip(&customers) {
+    for ((t, c), repeat) in tickets.iter().zip(&customers).zip(repeats) {
         let (mut state, created) = Ticket::create(
             t.at,
             t.created_by,
@@ -459,12 +468,14 @@ pub(crate) async fn insert_tickets(
             external_id: Set(t.external_id.clone()),
             created_at: Set(t.at),
             version: Set(0),
+            repeat_contact: Set(repeat),
             ..Default::default()
         };
         state_into(&mut am, &state)?;
-        rows.push(am);
         let mut writes = vec![Write::bare(created)];
         writes.extend(Write::with_text(first.events, &t.body));
+        schedule_first_sla_check(&mut am, &writes, &c.tier, &sla, t.at)?;
+        rows.push(am);
         states.push((state, writes));
     }
     let mut inserted = ticket::Entity::insert_many(rows)
@@ -482,10 +493,6 @@ pub(crate) async fn insert_tickets(
             }
         })?;
     inserted.sort_unstable_by_key(|t| t.id);
-    let repeats = mark_repeat_contacts(db, &inserted).await?;
-    for t in &mut inserted {
-        t.repeat_contact |= repeats.binary_search(&t.id).is_ok();
-    }
     let mut out = Vec::with_capacity(inserted.len());
     let mut appends = Vec::with_capacity(inserted.len());
     for ((row, (state, writes)), (t, customer)) in inserted
@@ -516,49 +523,46 @@ pub(crate) async fn insert_tickets(
     Ok(out)
 }
 
-/// Holds the customers' rows until the transaction ends (PostgreSQL), so that two
-/// transactions creating tickets for one customer take turns and the second sees the first's
-/// tickets when it works out repeat contacts. SQLite has one writer at a time anyway.
-async fn lock_customers(
-    db: &DatabaseTransaction,
-    ids: impl Iterator<Item = i64>,
+/// Measures a new ticket's SLA clocks as the alert engine would, so that it is due in the
+/// queue at once and the engine first looks at it when a warning can be due, rather than
+/// rewriting every ticket just after it arrived.
+fn schedule_first_sla_check(
+    am: &mut ticket::ActiveModel,
+    writes: &[Write],
+    tier: &str,
+    sla: &SlaSettings,
+    at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
-        return Ok(());
-    }
-    let mut ids: Vec<i64> = ids.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    // One order for every transaction, so two batches cannot deadlock on each other.
-    customer::Entity::find()
-        .select_only()
-        .column(customer::Column::Id)
-        .filter(customer::Column::Id.is_in(ids))
-        .order_by_asc(customer::Column::Id)
-        .lock(sea_orm::sea_query::LockType::NoKeyUpdate)
-        .into_tuple::<i64>()
-        .all(db)
-        .await?;
+    let events: Vec<Event> = writes.iter().map(|w| w.event.clone()).collect();
+    let tl = Timeline::from_events(&events)?;
+    let m = sla.measure(&tl, parse_stored("tier", tier)?, at);
+    am.sla_due_at = Set(m.plan.due_at);
+    am.sla_state = Set(m.sla_state.map(str::to_owned));
+    // Something already due (an imported ticket may be long overdue) is the engine's to raise.
+    am.sla_next_check_at = Set(if m.plan.raise.is_empty() {
+        m.plan.next_check
+    } else {
+        Some(at)
+    });
     Ok(())
 }
 
-/// Sets `repeat_contact` on the new tickets whose customer created another ticket at most 30
-/// days before, and on the customers' later tickets that a new (imported, older) ticket now
-/// precedes within 30 days. Returns the ids newly marked, sorted. The flag is only ever set:
-/// a new ticket can add repeats, never take one away.
-async fn mark_repeat_contacts(
+/// Works out, before the new tickets are written, which of them repeat a contact (their
+/// customer created another ticket at most 30 days before), and marks the customers' existing
+/// later tickets that a new (imported, older) ticket now precedes within 30 days. Returns one
+/// flag per new ticket. The flag is only ever set: a new ticket can add repeats, never take
+/// one away.
+async fn repeat_contacts_of_new(
     db: &DatabaseTransaction,
-    new: &[TicketRow],
-) -> StoreResult<Vec<i64>> {
+    new: &[(i64, DateTime<Utc>)],
+) -> StoreResult<Vec<bool>> {
     use helpdesk_tickets::report::{REPEAT_WINDOW_DAYS, repeat_contacts};
     let window = chrono::Duration::days(REPEAT_WINDOW_DAYS);
-    let (Some(first), Some(last)) = (
-        new.iter().map(|t| t.created_at).min(),
-        new.iter().map(|t| t.created_at).max(),
-    ) else {
+    let (Some(first), Some(last)) = (new.iter().map(|t| t.1).min(), new.iter().map(|t| t.1).max())
+    else {
         return Ok(Vec::new());
     };
-    let mut customers: Vec<i64> = new.iter().map(|t| t.customer_id).collect();
+    let mut customers: Vec<i64> = new.iter().map(|t| t.0).collect();
     customers.sort_unstable();
     customers.dedup();
     use ticket::Column as C;
@@ -568,22 +572,29 @@ async fn mark_repeat_contacts(
         .filter(C::CustomerId.is_in(customers))
         .filter(C::CreatedAt.gte(first - window))
         .filter(C::CreatedAt.lte(last + window))
-        .order_by_asc(C::CustomerId)
-        .order_by_asc(C::CreatedAt)
-        .order_by_asc(C::Id)
         .into_tuple()
         .all(db)
         .await?;
-    let contacts: Vec<(i64, DateTime<Utc>, i64)> =
+    // The new tickets will get ids above every existing one, in this order (the customers'
+    // rows are locked, so no other transaction adds tickets of theirs meanwhile).
+    let first_new = i64::MAX - new.len() as i64;
+    let mut contacts: Vec<(i64, DateTime<Utc>, i64)> =
         known.iter().map(|(c, t, id, _)| (*c, *t, *id)).collect();
+    contacts.extend(new.iter().zip(first_new..).map(|((c, t), id)| (*c, *t, id)));
+    contacts.sort_unstable();
     let already: std::collections::HashSet<i64> =
         known.iter().filter(|k| k.3).map(|k| k.2).collect();
+    let mut flags = vec![false; new.len()];
+    let mut marked = Vec::new();
     // The window's first tickets may lack a predecessor that lies outside it; they are not
     // new and are never unmarked, so only marks matter.
-    let mut marked: Vec<i64> = repeat_contacts(&contacts)
-        .into_iter()
-        .filter(|id| !already.contains(id))
-        .collect();
+    for id in repeat_contacts(&contacts) {
+        if id >= first_new {
+            flags[(id - first_new) as usize] = true;
+        } else if !already.contains(&id) {
+            marked.push(id);
+        }
+    }
     marked.sort_unstable();
     for chunk in marked.chunks(500) {
         ticket::Entity::update_many()
@@ -592,7 +603,7 @@ async fn mark_repeat_contacts(
             .exec(db)
             .await?;
     }
-    Ok(marked)
+    Ok(flags)
 }
 
 /// One ticket: [`insert_tickets`] with a batch of one.

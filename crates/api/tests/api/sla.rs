@@ -1,6 +1,6 @@
 use std::sync::{Arc, Mutex};
 
-use chrono::{Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use reqwest::StatusCode;
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait,
@@ -912,9 +912,10 @@ async fn one_hour_first_response_quietly(app: &TestApp) {
         .unwrap_or_else(|e| panic!("{e}"));
 }
 
-/// With the periodic scan an hour away, an import and an agent's new ticket still get their
-/// clocks measured at once: both wake the scanner, as a public submission does.
-async fn agent_tickets_and_imports_wake_the_sla_scanner(b: Backend) {
+/// With the periodic scan an hour away, a new ticket (an agent's or a customer's) is due in
+/// the queue the moment it exists, measured as it was written; an import, which may be
+/// overdue already, wakes the scanner.
+async fn new_tickets_are_due_at_once_and_imports_wake_the_sla_scanner(b: Backend) {
     let app = TestApp::start_with(b, |c| c.sla_scan_interval = 3600).await;
     let admin = app.admin().await;
     one_hour_first_response_quietly(&app).await;
@@ -935,7 +936,10 @@ async fn agent_tickets_and_imports_wake_the_sla_scanner(b: Backend) {
         ]
     );
 
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let due_after_creation = |t: &Value| -> Option<i64> {
+        let at = |k: &str| t[k].as_str()?.parse::<DateTime<Utc>>().ok();
+        Some((at("sla_due_at")? - at("created_at")?).num_seconds())
+    };
     let r = app
         .post(
             "/api/v1/tickets",
@@ -945,24 +949,42 @@ async fn agent_tickets_and_imports_wake_the_sla_scanner(b: Backend) {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let created = r.body["ticket"]["id"].as_i64().unwrap_or_default();
-    eventually(
-        "the agent's ticket has its first-response target",
-        || async {
-            let q = app
-                .get("/api/v1/tickets?due_within=120", Some(&admin))
-                .await;
-            q.body["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|t| t["id"] == created)
-                .then_some(())
-        },
-    )
-    .await;
+    assert_eq!(
+        due_after_creation(&r.body["ticket"]),
+        Some(3600),
+        "the agent's ticket has its first-response target: {}",
+        r.body
+    );
+    let (reference, _) = app.submit("ayu@example.com", "Pesanan belum sampai").await;
+    let q = app
+        .get(&format!("/api/v1/tickets?q={reference}"), Some(&admin))
+        .await;
+    let submitted = q.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["reference"] == reference.as_str())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        due_after_creation(&submitted),
+        Some(3600),
+        "the customer's ticket too: {}",
+        q.body
+    );
+    let soon = app
+        .get("/api/v1/tickets?due_within=120&sort=due", Some(&admin))
+        .await;
+    assert_eq!(
+        soon.body["items"]
+            .as_array()
+            .map(|a| a.iter().filter(|t| t["id"] != id).count()),
+        Some(2),
+        "both are due within two hours: {}",
+        soon.body
+    );
 }
-on_both!(agent_tickets_and_imports_wake_the_sla_scanner);
+on_both!(new_tickets_are_due_at_once_and_imports_wake_the_sla_scanner);
 
 /// Two writes to the live log whose lower id becomes visible last — on PostgreSQL two
 /// transactions that commit in the opposite order to their inserts; SQLite has one writer,
