@@ -307,33 +307,13 @@ impl Store {
 
         // One transaction for the batch: a commit per ticket would cost a disk flush each.
         let txn = self.begin().await?;
-        let mut changed = Vec::new();
-        for p in plans {
-            let busy = !p.raise.is_empty() || !p.clear.is_empty();
-            let mut q = ticket::Entity::update_many()
-                .col_expr(ticket::Column::SlaNextCheckAt, Expr::value(p.next_check))
-                .col_expr(ticket::Column::SlaDueAt, Expr::value(p.due_at))
-                .col_expr(ticket::Column::SlaState, Expr::value(p.sla_state));
-            if busy {
-                // Alert events are events of the ticket: it changed.
-                q = q
-                    .col_expr(
-                        ticket::Column::UpdatedAt,
-                        Expr::value(p.row.updated_at.max(now)),
-                    )
-                    .col_expr(ticket::Column::Version, Expr::value(p.row.version + 1));
-            }
-            let touched = q
-                .filter(ticket::Column::Id.eq(p.row.id))
-                .filter(ticket::Column::Version.eq(p.row.version))
-                .exec(&txn)
-                .await?;
-            // A ticket that changed since it was read is left to the evaluation its change
-            // scheduled.
-            if busy && touched.rows_affected == 1 {
-                changed.push(p);
-            }
-        }
+        let touched = self.write_plans(&txn, &plans, now).await?;
+        // A ticket that changed since it was read is left to the evaluation its change
+        // scheduled.
+        let changed: Vec<TicketPlan> = plans
+            .into_iter()
+            .filter(|p| p.busy() && touched.contains(&p.row.id))
+            .collect();
         let raises: Vec<sla_alert::ActiveModel> = changed
             .iter()
             .flat_map(|p| {
@@ -654,6 +634,90 @@ struct TicketPlan {
     next_check: Option<DateTime<Utc>>,
     due_at: Option<DateTime<Utc>>,
     sla_state: Option<&'static str>,
+}
+
+impl TicketPlan {
+    /// Alert events are events of the ticket: raising or clearing one changes it.
+    fn busy(&self) -> bool {
+        !self.raise.is_empty() || !self.clear.is_empty()
+    }
+}
+
+/// Tickets per `UPDATE` of [`Store::write_plans`]: 7 parameters each, well under SQLite's and
+/// PostgreSQL's limits on bound parameters.
+const PLANS_PER_UPDATE: usize = 200;
+
+impl Store {
+    /// Writes each ticket's next check, due time and SLA state (and, for a ticket whose alerts
+    /// change, a new version) in one statement per [`PLANS_PER_UPDATE`] tickets, each only if
+    /// the ticket is still at the version it was read at. Returns the ids written.
+    ///
+    /// One statement rather than one per ticket: on PostgreSQL each statement is a round trip,
+    /// and a full scan writes every open ticket.
+    async fn write_plans(
+        &self,
+        txn: &DatabaseTransaction,
+        plans: &[TicketPlan],
+        now: DateTime<Utc>,
+    ) -> StoreResult<std::collections::HashSet<i64>> {
+        let mut touched = std::collections::HashSet::new();
+        for chunk in plans.chunks(PLANS_PER_UPDATE) {
+            let pg = self.is_postgres();
+            let mut values = Vec::with_capacity(chunk.len() * 7);
+            let mut rows = Vec::with_capacity(chunk.len());
+            for p in chunk {
+                let n = values.len();
+                let (updated_at, version) = if p.busy() {
+                    (p.row.updated_at.max(now), p.row.version + 1)
+                } else {
+                    (p.row.updated_at, p.row.version)
+                };
+                values.extend([
+                    Value::from(p.row.id),
+                    Value::from(p.row.version),
+                    Value::from(p.next_check),
+                    Value::from(p.due_at),
+                    Value::from(p.sla_state.map(str::to_owned)),
+                    Value::from(updated_at),
+                    Value::from(version),
+                ]);
+                let ph = |i: usize| self.placeholder(n + i);
+                rows.push(if pg {
+                    // Types spelled out: a column of only NULLs would otherwise be text.
+                    format!(
+                        "({}::bigint, {}::integer, {}::timestamptz, {}::timestamptz, {}::text, {}::timestamptz, {}::integer)",
+                        ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7)
+                    )
+                } else {
+                    format!(
+                        "({}, {}, {}, {}, {}, {}, {})",
+                        ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7)
+                    )
+                });
+            }
+            // SQLite names a VALUES list's columns column1, column2, ...; PostgreSQL is given
+            // the same names.
+            let alias = if pg {
+                "v(column1, column2, column3, column4, column5, column6, column7)"
+            } else {
+                "v"
+            };
+            let sql = format!(
+                "UPDATE tickets SET sla_next_check_at = v.column3, sla_due_at = v.column4, \
+                 sla_state = v.column5, updated_at = v.column6, version = v.column7 \
+                 FROM (VALUES {}) AS {alias} \
+                 WHERE tickets.id = v.column1 AND tickets.version = v.column2 RETURNING tickets.id",
+                rows.join(", ")
+            );
+            for r in txn
+                .query_all_raw(Statement::from_sql_and_values(self.backend(), sql, values))
+                .await?
+            {
+                touched.insert(r.try_get_by_index::<i64>(0)?);
+            }
+        }
+        Ok(touched)
+    }
 }
 
 /// A ticket's SLA outcome for reports: breached as soon as any clock went over its target;
