@@ -87,7 +87,6 @@ impl SlaEngine {
 
     /// Evaluates every ticket that is due, batch after batch, until none is left.
     pub async fn scan(&self, now: DateTime<Utc>) -> ApiResult<Evaluated> {
-        let settings = settings(&self.store).await?;
         let mut total = Evaluated::default();
         loop {
             let ids = self
@@ -97,10 +96,7 @@ impl SlaEngine {
             if ids.is_empty() {
                 return Ok(total);
             }
-            let e = self
-                .store
-                .evaluate_sla(&ids, &settings, now, self.deliveries)
-                .await?;
+            let e = self.store.evaluate_sla(&ids, now, self.deliveries).await?;
             total.tickets += e.tickets;
             total.raised += e.raised;
             total.cleared += e.cleared;
@@ -111,15 +107,10 @@ impl SlaEngine {
     /// failure is logged, not returned: the change already committed, and the ticket is
     /// scheduled for the next scan in the same transaction.
     pub async fn changed(&self, ticket_id: i64) {
-        let result = async {
-            let settings = settings(&self.store).await?;
-            Ok::<_, ApiError>(
-                self.store
-                    .evaluate_sla(&[ticket_id], &settings, now(), self.deliveries)
-                    .await?,
-            )
-        }
-        .await;
+        let result = self
+            .store
+            .evaluate_sla(&[ticket_id], now(), self.deliveries)
+            .await;
         if let Err(e) = result {
             tracing::warn!(ticket_id, error = %e, "SLA evaluation after a change failed; the scanner will retry");
         }

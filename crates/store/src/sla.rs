@@ -215,7 +215,6 @@ impl Store {
     pub async fn evaluate_sla(
         &self,
         ids: &[i64],
-        settings: &SlaSettings,
         now: DateTime<Utc>,
         deliveries: Deliveries,
     ) -> StoreResult<Evaluated> {
@@ -227,6 +226,10 @@ impl Store {
             .filter(ticket::Column::Id.is_in(ids.iter().copied()))
             .all(self.read())
             .await?;
+        // Read after the tickets, so that every ticket read was created before these rules
+        // were read: rules read at the start of a scan could predate a ticket imported
+        // meanwhile and measure it under rules it was never subject to.
+        let settings = &SlaSettings::load(self.read()).await?;
         let customer_ids: Vec<i64> = rows.iter().map(|t| t.customer_id).collect();
         let tiers: HashMap<i64, String> = customer::Entity::find()
             .filter(customer::Column::Id.is_in(customer_ids))

@@ -541,7 +541,7 @@ async fn a_scan_interrupted_midway_loses_and_duplicates_nothing(b: Backend) {
         .sla
         .scan(now + Duration::seconds(61))
         .await
-        .unwrap_or_default();
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((e.tickets, e.raised), (1, 2));
     let again = app
         .state
