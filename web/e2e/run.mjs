@@ -549,8 +549,11 @@ async function main() {
     await manager.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Reports" }).click();
     await manager.waitForURL(/\/agent\/reports/);
     await manager.getByTestId("kpi-tickets").waitFor();
-    await manager.getByLabel("Business hours").check();
+    // The radio follows the address (it is checked once the URL says hours=business), so
+    // `check()`, which expects the click itself to flip it, can race the navigation.
+    await manager.getByLabel("Business hours").click();
     await manager.waitForURL(/hours=business/);
+    assert(await manager.getByLabel("Business hours").isChecked(), "the business-hours radio is checked");
     await manager.locator('select[name="by"]').selectOption("agent");
     await manager.waitForURL(/by=agent/);
     const table = manager.getByTestId("breakdown-table");
