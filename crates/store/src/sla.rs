@@ -311,8 +311,8 @@ impl Store {
         // One transaction for the batch: a commit per ticket would cost a disk flush each.
         let txn = self.begin().await?;
         let touched = self.write_plans(&txn, &plans, now).await?;
-        // A ticket that changed since it was read is left to the evaluation its change
-        // scheduled.
+        // A ticket that changed, or was marked for re-evaluation, since it was read is left to
+        // the evaluation that the change or the mark scheduled.
         let changed: Vec<TicketPlan> = plans
             .into_iter()
             .filter(|p| p.busy() && touched.contains(&p.row.id))
@@ -646,14 +646,19 @@ impl TicketPlan {
     }
 }
 
-/// Tickets per `UPDATE` of [`Store::write_plans`]: 7 parameters each, well under SQLite's and
+/// Tickets per `UPDATE` of [`Store::write_plans`]: 8 parameters each, well under SQLite's and
 /// PostgreSQL's limits on bound parameters.
 const PLANS_PER_UPDATE: usize = 200;
 
 impl Store {
     /// Writes each ticket's next check, due time and SLA state (and, for a ticket whose alerts
     /// change, a new version) in one statement per [`PLANS_PER_UPDATE`] tickets, each only if
-    /// the ticket is still at the version it was read at. Returns the ids written.
+    /// the ticket is still at the version and next check it was read at. Returns the ids
+    /// written.
+    ///
+    /// The next check counts as well as the version because a policy or calendar change marks
+    /// tickets "check now" without a new version: a plan measured under the old rules must not
+    /// overwrite that mark, or the ticket would wait for its old next check.
     ///
     /// One statement rather than one per ticket: on PostgreSQL each statement is a round trip,
     /// and a full scan writes every open ticket.
@@ -666,7 +671,7 @@ impl Store {
         let mut touched = std::collections::HashSet::new();
         for chunk in plans.chunks(PLANS_PER_UPDATE) {
             let pg = self.is_postgres();
-            let mut values = Vec::with_capacity(chunk.len() * 7);
+            let mut values = Vec::with_capacity(chunk.len() * 8);
             let mut rows = Vec::with_capacity(chunk.len());
             for p in chunk {
                 let n = values.len();
@@ -683,33 +688,40 @@ impl Store {
                     Value::from(p.sla_state.map(str::to_owned)),
                     Value::from(updated_at),
                     Value::from(version),
+                    Value::from(p.row.sla_next_check_at),
                 ]);
                 let ph = |i: usize| self.placeholder(n + i);
                 rows.push(if pg {
                     // Types spelled out: a column of only NULLs would otherwise be text.
                     format!(
-                        "({}::bigint, {}::integer, {}::timestamptz, {}::timestamptz, {}::text, {}::timestamptz, {}::integer)",
-                        ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7)
+                        "({}::bigint, {}::integer, {}::timestamptz, {}::timestamptz, {}::text, {}::timestamptz, {}::integer, {}::timestamptz)",
+                        ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7), ph(8)
                     )
                 } else {
                     format!(
-                        "({}, {}, {}, {}, {}, {}, {})",
-                        ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7)
+                        "({}, {}, {}, {}, {}, {}, {}, {})",
+                        ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7), ph(8)
                     )
                 });
             }
             // SQLite names a VALUES list's columns column1, column2, ...; PostgreSQL is given
             // the same names.
-            let alias = if pg {
-                "v(column1, column2, column3, column4, column5, column6, column7)"
+            // Both compare a timestamp as written: PostgreSQL's value, SQLite's text, which
+            // sqlx writes in one format, so the value read and bound back matches itself.
+            let (alias, same) = if pg {
+                (
+                    "v(column1, column2, column3, column4, column5, column6, column7, column8)",
+                    "IS NOT DISTINCT FROM",
+                )
             } else {
-                "v"
+                ("v", "IS")
             };
             let sql = format!(
                 "UPDATE tickets SET sla_next_check_at = v.column3, sla_due_at = v.column4, \
                  sla_state = v.column5, updated_at = v.column6, version = v.column7 \
                  FROM (VALUES {}) AS {alias} \
-                 WHERE tickets.id = v.column1 AND tickets.version = v.column2 RETURNING tickets.id",
+                 WHERE tickets.id = v.column1 AND tickets.version = v.column2 \
+                 AND tickets.sla_next_check_at {same} v.column8 RETURNING tickets.id",
                 rows.join(", ")
             );
             for r in txn

@@ -3,7 +3,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use reqwest::StatusCode;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionTrait,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend,
+    Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 
@@ -1342,4 +1343,88 @@ async fn alerts_are_emailed_to_the_assignee_and_managers() {
         vec!["admin@example.com", "budi@example.com", "rina@example.com"]
     );
     assert!(breach.1.contains("HD-1001"), "{}", breach.1);
+}
+
+/// A policy change marks every open ticket "check now". An evaluation that read the old rules
+/// before the mark and writes after it must not overwrite the mark: the ticket would
+/// otherwise wait for the next check the old rules gave it (here 18 minutes) although the new
+/// rule already has it overdue. PostgreSQL only: there the evaluation can be held between its
+/// read and its write by a row lock; SQLite's one writer leaves no such window to hold open.
+async fn a_policy_change_during_an_evaluation_is_not_lost() {
+    let app = TestApp::start_with(Backend::Postgres, |c| c.sla_scan_interval = 3600).await;
+    one_hour_first_response_quietly(&app).await;
+    let store = &app.state.store;
+    let body = json!({"tickets": [{"external_id": "mark", "subject": "Aplikasi error saat login", "body": "Tidak bisa login",
+                       "category": "account", "priority": "normal", "channel": "web",
+                       "customer": {"name": "Ayu", "email": "mark@example.com"},
+                       "created_at": iso(Utc::now() - Duration::minutes(30)), "events": []}]});
+    let imported = helpdesk_api::import::import_bytes(
+        store,
+        &app.state.settings.policy,
+        body.to_string().as_bytes(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let id = imported.ticket_ids[0];
+
+    let db = sea_orm::Database::connect(&app.database_url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let held = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    held.execute_unprepared(&format!(
+        "SELECT id FROM tickets WHERE id = {id} FOR UPDATE"
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let sla = app.state.sla.clone();
+    let evaluation = tokio::spawn(async move { sla.changed(id).await });
+    // The evaluation has read the ticket and the one-hour rule, and waits to write.
+    eventually("the evaluation to wait for the row lock", || async {
+        let waiting = db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' \
+                 AND query LIKE 'UPDATE tickets SET sla_next_check_at = v.column3%'",
+            ))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|r| r.try_get_by_index::<i64>(0).ok());
+        (waiting == Some(1)).then_some(())
+    })
+    .await;
+
+    let ten_minutes = json!([{"name": "Normal", "priority": "normal", "tier": null, "first_response_s": 600, "next_response_s": null, "resolution_s": null, "hours": "business", "warn_at_pct": 80}]);
+    store
+        .put_setting("sla_policies", &ten_minutes, Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // What `mark_for_sla` does, inside the transaction that holds the row.
+    held.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE tickets SET sla_next_check_at = $1 WHERE id = $2",
+        [Utc::now().into(), id.into()],
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    held.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    evaluation.await.unwrap_or_else(|e| panic!("{e}"));
+
+    let e = app
+        .state
+        .sla
+        .scan(Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (e.tickets, e.raised),
+        (1, 2),
+        "the next scan measures the ticket under the ten-minute rule: warning and breach"
+    );
+}
+mod a_policy_change_during_an_evaluation_is_not_lost {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::a_policy_change_during_an_evaluation_is_not_lost().await
+    }
 }
