@@ -499,40 +499,8 @@ on_both!(live_events_need_a_token_and_resume_from_the_last_id);
 async fn a_scan_interrupted_midway_loses_and_duplicates_nothing(b: Backend) {
     let app = TestApp::start_with(b, |c| c.sla_scan_interval = 3600).await;
     let admin = app.admin().await;
-    // Settings written directly, so no background scan is woken to race the test.
-    let store = &app.state.store;
-    let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    let weekly: Vec<Value> = days
-        .iter()
-        .map(|d| json!({"day": d, "open": "00:00", "close": "24:00"}))
-        .collect();
-    store
-        .put_setting(
-            "business_hours",
-            &json!({"timezone": "UTC", "weekly": weekly, "holidays": []}),
-            Utc::now(),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let policy = json!([{"name": "Normal", "priority": "normal", "tier": null, "first_response_s": 3600, "next_response_s": null, "resolution_s": null, "hours": "business", "warn_at_pct": 80}]);
-    store
-        .put_setting("sla_policies", &policy, Utc::now())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    // Imported without the API, which would wake the background scanner to race the
-    // "crashed" one for the ticket.
-    let body = json!({"tickets": [{"external_id": "crash", "subject": "Aplikasi error saat login", "body": "Tidak bisa login",
-                       "category": "account", "priority": "normal", "channel": "web",
-                       "customer": {"name": "Ayu", "email": "crash@example.com"},
-                       "created_at": iso(Utc::now() - Duration::hours(3)), "events": []}]});
-    let imported = helpdesk_api::import::import_bytes(
-        store,
-        &app.state.settings.policy,
-        body.to_string().as_bytes(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e:?}"));
-    let id = imported.ticket_ids[0];
+    one_hour_first_response_quietly(&app).await;
+    let id = import_quietly(&app, "crash", Duration::hours(3)).await;
     let now = Utc::now();
     let claimed = app
         .state
@@ -924,6 +892,23 @@ async fn one_hour_first_response_quietly(app: &TestApp) {
         .put_setting("sla_policies", &policy, Utc::now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Imports one unanswered ticket created `age` ago without the API, whose import wakes the
+/// background scanner, which would race a test for the ticket.
+async fn import_quietly(app: &TestApp, ext: &str, age: Duration) -> i64 {
+    let body = json!({"tickets": [{"external_id": ext, "subject": "Aplikasi error saat login", "body": "Tidak bisa login",
+                       "category": "account", "priority": "normal", "channel": "web",
+                       "customer": {"name": "Ayu", "email": format!("{ext}@example.com")},
+                       "created_at": iso(Utc::now() - age), "events": []}]});
+    let imported = helpdesk_api::import::import_bytes(
+        &app.state.store,
+        &app.state.settings.policy,
+        body.to_string().as_bytes(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    imported.ticket_ids[0]
 }
 
 /// With the periodic scan an hour away, a new ticket (an agent's or a customer's) is due in
@@ -1354,18 +1339,7 @@ async fn a_policy_change_during_an_evaluation_is_not_lost() {
     let app = TestApp::start_with(Backend::Postgres, |c| c.sla_scan_interval = 3600).await;
     one_hour_first_response_quietly(&app).await;
     let store = &app.state.store;
-    let body = json!({"tickets": [{"external_id": "mark", "subject": "Aplikasi error saat login", "body": "Tidak bisa login",
-                       "category": "account", "priority": "normal", "channel": "web",
-                       "customer": {"name": "Ayu", "email": "mark@example.com"},
-                       "created_at": iso(Utc::now() - Duration::minutes(30)), "events": []}]});
-    let imported = helpdesk_api::import::import_bytes(
-        store,
-        &app.state.settings.policy,
-        body.to_string().as_bytes(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e:?}"));
-    let id = imported.ticket_ids[0];
+    let id = import_quietly(&app, "mark", Duration::minutes(30)).await;
 
     let db = sea_orm::Database::connect(&app.database_url)
         .await
