@@ -430,6 +430,21 @@ mod tests {
     }
 
     #[test]
+    fn topics_join_words_told_of_one_failure() {
+        let a = analyzer();
+        let has = |subject: &str, body: &str, term: &str| {
+            a.analyze(subject, body).terms.iter().any(|t| t == term)
+        };
+        // Logged out and cannot log in; speed dropped and slow; says delivered and not received.
+        assert!(has("", "the app keeps logging me out", "^login_access"));
+        assert!(has("", "gak bisa login dari kemarin", "^login_access"));
+        assert!(has("", "my speed drops every evening", "^app_slow"));
+        assert!(has("", "status says delivered but I have nothing", "^not_received"));
+        // A wish for speed is not a complaint about it.
+        assert!(!has("", "please speed up my refund", "^app_slow"));
+    }
+
+    #[test]
     fn a_root_word_does_not_take_the_concept_of_its_derived_forms() {
         let a = analyzer();
         // "pembaruan" (update) stems to "baru" (new); "fined" to "fine" (okay).
