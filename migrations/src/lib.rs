@@ -10,6 +10,7 @@ mod m20261122_000003_reports;
 mod m20261123_000001_outbox_lease;
 mod m20261123_000010_recurring;
 mod m20261123_000020_repeat_contact;
+mod m20261124_000001_drop_duplicate_index;
 
 pub use m20261123_000020_repeat_contact::backfill_repeat_contacts;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_outbox_lease::Migration),
             Box::new(m20261123_000010_recurring::Migration),
             Box::new(m20261123_000020_repeat_contact::Migration),
+            Box::new(m20261124_000001_drop_duplicate_index::Migration),
         ]
     }
 }

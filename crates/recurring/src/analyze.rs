@@ -439,7 +439,11 @@ mod tests {
         assert!(has("", "the app keeps logging me out", "^login_access"));
         assert!(has("", "gak bisa login dari kemarin", "^login_access"));
         assert!(has("", "my speed drops every evening", "^app_slow"));
-        assert!(has("", "status says delivered but I have nothing", "^not_received"));
+        assert!(has(
+            "",
+            "status says delivered but I have nothing",
+            "^not_received"
+        ));
         // A wish for speed is not a complaint about it.
         assert!(!has("", "please speed up my refund", "^app_slow"));
     }

@@ -1,8 +1,9 @@
-//! How the embedded SQLite database keeps its file.
+//! How the databases keep their files and their schema.
 
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
 use crate::common::{Backend, TestApp, eventually};
+use crate::on_both;
 
 /// What is committed reaches the database file itself while the server runs, not only the
 /// write-ahead log beside it: the log is checkpointed by a background task rather than by
@@ -46,3 +47,43 @@ async fn sqlite_commits_reach_the_database_file_in_the_background() {
     })
     .await;
 }
+
+/// No table has two indexes over the same columns in the same order: a copy serves no query
+/// and costs every write (a migration once added one for tickets).
+async fn no_index_is_a_copy_of_another(b: Backend) {
+    let app = TestApp::start(b).await;
+    let db = Database::connect(&app.database_url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (backend, sql) = match b {
+        Backend::Postgres => (
+            DbBackend::Postgres,
+            "SELECT c.relname || '(' || i.indkey::text || ')' AS cols, x.relname AS name \
+             FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_class x ON x.oid = i.indexrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'",
+        ),
+        Backend::Sqlite => (
+            DbBackend::Sqlite,
+            "SELECT m.name || '(' || (SELECT group_concat(name, ',') FROM \
+             (SELECT ii.name FROM pragma_index_info(il.name) ii ORDER BY ii.seqno)) || ')' AS cols, \
+             il.name AS name FROM sqlite_master m, pragma_index_list(m.name) il WHERE m.type = 'table'",
+        ),
+    };
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, sql))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for r in rows {
+        let cols: String = r.try_get("", "cols").unwrap_or_default();
+        let name: String = r.try_get("", "name").unwrap_or_default();
+        seen.entry(cols).or_default().push(name);
+    }
+    assert!(seen.len() > 10, "indexes found: {seen:?}");
+    let copies: Vec<_> = seen.values().filter(|names| names.len() > 1).collect();
+    assert!(
+        copies.is_empty(),
+        "indexes over the same columns: {copies:?}"
+    );
+}
+on_both!(no_index_is_a_copy_of_another);
