@@ -48,6 +48,66 @@ async fn sqlite_commits_reach_the_database_file_in_the_background() {
     .await;
 }
 
+/// Every TCP connection to PostgreSQL has Nagle's algorithm off. sqlx 0.9.0 stopped setting
+/// `TCP_NODELAY`, and a message written in two parts then waited for the server's delayed ACK
+/// (~40 ms): an SLA scan of 10,000 tickets took 12–14 s instead of 4 s, submissions were ~8 %
+/// slower (BENCHMARKS.md). `vendor/sqlx-core` carries the upstream fix until a release does;
+/// this fails if an upgrade drops it without the fix. The server runs in this process, so its
+/// pool's sockets are this process's: each is borrowed through a pidfd and asked.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_do_not_wait_for_delayed_acks() {
+    use rustix::net::{getpeername, sockopt::tcp_nodelay};
+    use rustix::process::{PidfdFlags, PidfdGetfdFlags, getpid, pidfd_getfd, pidfd_open};
+
+    let app = TestApp::start(Backend::Postgres).await;
+    app.submit("nagle@example.com", "Connections are opened")
+        .await;
+    // postgres://user@host:port/db
+    let authority = app
+        .database_url
+        .split_once("://")
+        .map_or("", |(_, rest)| rest.split('/').next().unwrap_or_default());
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host_port.is_empty() || host_port.starts_with("%2F") {
+        return println!("PostgreSQL is reached through a Unix socket here: nothing to check");
+    }
+    let port: u16 = host_port
+        .rsplit_once(':')
+        .map_or(Ok(5432), |(_, p)| p.parse())
+        .unwrap_or_else(|e| panic!("port in {}: {e}", app.database_url));
+    let me = pidfd_open(getpid(), PidfdFlags::empty()).unwrap_or_else(|e| panic!("{e}"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir("/proc/self/fd").unwrap_or_else(|e| panic!("{e}")) {
+        let Ok(entry) = entry else { continue };
+        let Ok(fd) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let is_socket = std::fs::read_link(entry.path())
+            .is_ok_and(|to| to.to_string_lossy().starts_with("socket:"));
+        // The directory's own descriptor and sockets closed meanwhile fail here; skip them.
+        let Ok(socket) = is_socket
+            .then(|| pidfd_getfd(&me, fd, PidfdGetfdFlags::empty()))
+            .transpose()
+        else {
+            continue;
+        };
+        let Some(socket) = socket else { continue };
+        let peer = getpeername(&socket)
+            .ok()
+            .flatten()
+            .and_then(|a| std::net::SocketAddr::try_from(a).ok());
+        if peer.is_some_and(|p| p.port() == port) {
+            assert!(
+                tcp_nodelay(&socket).unwrap_or_else(|e| panic!("{e}")),
+                "connection {fd} to PostgreSQL ({peer:?}) has Nagle's algorithm on"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no TCP connection to port {port} found");
+}
+
 /// No table has two indexes over the same columns in the same order: a copy serves no query
 /// and costs every write (a migration once added one for tickets).
 async fn no_index_is_a_copy_of_another(b: Backend) {
