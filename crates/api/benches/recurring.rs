@@ -63,9 +63,10 @@ async fn main() -> anyhow::Result<()> {
         .collect::<Result<_, _>>()?;
     let dir = tempfile::tempdir()?;
     // HELPDESK_BENCH_DB keeps the database (and its indexed backlog) for the next run.
-    let url = match std::env::var("HELPDESK_BENCH_DB") {
-        Ok(url) => url,
-        Err(_) => support::fresh_database(backend, "recurring", &dir).await?,
+    let kept = std::env::var("HELPDESK_BENCH_DB").ok();
+    let url = match &kept {
+        Some(url) => url.clone(),
+        None => support::fresh_database(backend, "recurring", &dir).await?,
     };
     let store = Store::connect(&url, &StoreOptions::default()).await?;
     store.migrate().await?;
@@ -145,5 +146,8 @@ async fn main() -> anyhow::Result<()> {
         .recurring_issues(now - Duration::days(60), now, None)
         .await?;
     println!("{backend}: {} recurring issues in the window", issues.len());
+    if kept.is_none() {
+        support::discard(&url).await?;
+    }
     Ok(())
 }

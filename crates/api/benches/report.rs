@@ -29,9 +29,10 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     // HELPDESK_BENCH_DB keeps the generated database between runs (writing a million tickets
     // takes minutes); it is filled only when it holds no tickets yet.
-    let url = match std::env::var("HELPDESK_BENCH_DB") {
-        Ok(url) => url,
-        Err(_) => support::fresh_database(backend, "report", &dir).await?,
+    let kept = std::env::var("HELPDESK_BENCH_DB").ok();
+    let url = match &kept {
+        Some(url) => url.clone(),
+        None => support::fresh_database(backend, "report", &dir).await?,
     };
     let mut config = Config::for_database(&url);
     config.admin_password = Some("bench-admin-password".into());
@@ -115,6 +116,9 @@ async fn main() -> anyhow::Result<()> {
             "{backend}: quarter ({tickets} tickets), {label}: median {:.0} ms, max {:.0} ms",
             times[2], times[4]
         );
+    }
+    if kept.is_none() {
+        support::discard(&url).await?;
     }
     Ok(())
 }

@@ -96,5 +96,5 @@ async fn main() -> anyhow::Result<()> {
         again.raised,
         t.elapsed().as_secs_f64()
     );
-    Ok(())
+    support::discard(&url).await
 }
