@@ -3,6 +3,7 @@
 //! ```text
 //! cargo bench -p helpdesk-api --bench sla_scan -- sqlite 100000
 //! cargo bench -p helpdesk-api --bench sla_scan -- postgres 100000
+//! HELPDESK_BENCH_DELIVERIES=1 cargo bench -p helpdesk-api --bench sla_scan -- postgres 10000
 //! ```
 //!
 //! Creates N open tickets spread over 30 days through the submission path, then times: the
@@ -71,7 +72,16 @@ async fn main() -> anyhow::Result<()> {
         t0.elapsed().as_secs_f64()
     );
 
-    let engine = SlaEngine::new(store.clone(), Deliveries::default());
+    // HELPDESK_BENCH_DELIVERIES=1 queues a webhook and an e-mail for every alert raised, as a
+    // server with both configured does.
+    let on = std::env::var("HELPDESK_BENCH_DELIVERIES").is_ok_and(|v| v == "1");
+    let engine = SlaEngine::new(
+        store.clone(),
+        Deliveries {
+            webhook: on,
+            email: on,
+        },
+    );
     let t = Instant::now();
     let first = engine.scan(now).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(

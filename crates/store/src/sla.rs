@@ -368,6 +368,8 @@ impl Store {
                 .all(&txn)
                 .await?
         };
+        let recipients = Recipients::read(&txn, deliveries, &raised, &changed).await?;
+        let mut deliveries_out = Vec::new();
         let mut writes: HashMap<i64, Vec<Write>> = HashMap::new();
         let mut live = Vec::new();
         for (change, alerts) in [("raised", &raised), ("cleared", &cleared)] {
@@ -397,12 +399,17 @@ impl Store {
                     } else {
                         AlertLevel::Warning
                     };
-                    enqueue(&txn, a, &p.row, level, deliveries, now).await?;
+                    deliveries_out.extend(outbox_rows(a, &p.row, level, &recipients, now));
                 }
             }
         }
         out.raised = raised.len();
         out.cleared = cleared.len();
+        for chunk in deliveries_out.chunks(OUTBOX_ROWS_PER_INSERT) {
+            outbox::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
         append_many(&txn, writes.into_iter().collect()).await?;
         live::publish(&txn, live, now).await?;
         self.commit(txn).await?;
@@ -752,40 +759,103 @@ fn sla_outcome(tl: &Timeline, clocks: &[helpdesk_tickets::SlaClock]) -> Option<&
     }
 }
 
-/// Queues the deliveries of a newly raised alert, in the transaction that raised it.
-async fn enqueue(
-    txn: &DatabaseTransaction,
+/// Outbox rows per `INSERT`: 5 parameters each, well under either database's limit.
+const OUTBOX_ROWS_PER_INSERT: usize = 1_000;
+
+/// Where the alerts raised in one evaluation are delivered, read once for all of them: a first
+/// scan of a backlog raises hundreds per batch, and reading the managers per breach and each
+/// assignee per alert was a round trip each.
+struct Recipients {
+    webhook: bool,
+    /// `None` when e-mail is off.
+    email: Option<EmailRecipients>,
+}
+
+struct EmailRecipients {
+    /// Active assignees of the tickets with raised alerts, by id.
+    assignees: HashMap<i64, String>,
+    /// Active managers and admins; read only when a breach was raised.
+    managers: Vec<String>,
+}
+
+impl Recipients {
+    async fn read(
+        txn: &DatabaseTransaction,
+        d: Deliveries,
+        raised: &[AlertRow],
+        tickets: &[TicketPlan],
+    ) -> StoreResult<Recipients> {
+        if !d.email || raised.is_empty() {
+            return Ok(Recipients {
+                webhook: d.webhook,
+                email: None,
+            });
+        }
+        let assignee_ids: Vec<i64> = raised
+            .iter()
+            .filter_map(|a| tickets.iter().find(|p| p.row.id == a.ticket_id))
+            .filter_map(|p| p.row.assignee_id)
+            .collect();
+        let assignees = if assignee_ids.is_empty() {
+            HashMap::new()
+        } else {
+            user::Entity::find()
+                .filter(user::Column::Id.is_in(assignee_ids))
+                .filter(user::Column::Active.eq(true))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|u| (u.id, u.email))
+                .collect()
+        };
+        let managers = if raised
+            .iter()
+            .any(|a| a.level == AlertLevel::Breach.as_str())
+        {
+            user::Entity::find()
+                .filter(user::Column::Active.eq(true))
+                .filter(user::Column::Role.is_in(["manager", "admin"]))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|u| u.email)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Recipients {
+            webhook: d.webhook,
+            email: Some(EmailRecipients {
+                assignees,
+                managers,
+            }),
+        })
+    }
+}
+
+/// The deliveries of a newly raised alert, to be written in the transaction that raised it.
+fn outbox_rows(
     a: &AlertRow,
     t: &TicketRow,
     level: AlertLevel,
-    d: Deliveries,
+    r: &Recipients,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> Vec<outbox::ActiveModel> {
     let mut rows = Vec::new();
-    if d.webhook {
+    if r.webhook {
         rows.push((
             "webhook",
             serde_json::json!({"type": "alert.raised", "alert": alert_json(a, t)}),
         ));
     }
-    if d.email {
+    if let Some(email) = &r.email {
         // The assignee hears of every alert; managers of breaches.
         let mut to: Vec<String> = Vec::new();
-        if let Some(assignee) = t.assignee_id
-            && let Some(u) = user::Entity::find_by_id(assignee)
-                .one(txn)
-                .await?
-                .filter(|u| u.active)
-        {
-            to.push(u.email);
+        if let Some(e) = t.assignee_id.and_then(|id| email.assignees.get(&id)) {
+            to.push(e.clone());
         }
         if level == AlertLevel::Breach {
-            let managers = user::Entity::find()
-                .filter(user::Column::Active.eq(true))
-                .filter(user::Column::Role.is_in(["manager", "admin"]))
-                .all(txn)
-                .await?;
-            to.extend(managers.into_iter().map(|u| u.email));
+            to.extend(email.managers.iter().cloned());
         }
         to.sort();
         to.dedup();
@@ -825,17 +895,14 @@ async fn enqueue(
             ));
         }
     }
-    for (channel, payload) in rows {
-        outbox::ActiveModel {
+    rows.into_iter()
+        .map(|(channel, payload)| outbox::ActiveModel {
             channel: Set(channel.into()),
             payload: Set(payload),
             created_at: Set(now),
             attempts: Set(0),
             next_attempt_at: Set(now),
             ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-    }
-    Ok(())
+        })
+        .collect()
 }
